@@ -1,0 +1,381 @@
+//! `Spec`: a validated, canonically ordered recording description.
+//!
+//! Invariant: every `Spec` value has passed `validate`. The only ways to make one are
+//! `Spec::new` (from a `SpecDraft`), parsing (`from_json`, `from_value`, serde) and
+//! overrides, and they all run the same validator.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Issue, SpecError};
+use crate::steps::{Requirement, Step, StepKind};
+use crate::validate::Validator;
+use crate::{Acquisition, MODEL_VERSION};
+
+/// What the recording keeps besides the observed movie.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Output {
+    /// Stages whose movie (cropped to the FOV) is kept in the recording.
+    pub snapshot_stages: Vec<StepKind>,
+}
+
+/// The editable, unvalidated form of a spec. Turn it into a `Spec` with `Spec::new`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpecDraft {
+    /// Seed of every random stream of the recording.
+    pub seed: u64,
+    /// Timing, field of view and optics.
+    pub acquisition: Acquisition,
+    /// The pipeline steps, in any order.
+    pub steps: Vec<Step>,
+    /// What to keep.
+    pub output: Output,
+}
+
+/// A validated recording description: seed, acquisition, steps in canonical order,
+/// output. Equal specs render equal bits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    draft: SpecDraft,
+}
+
+impl Default for Spec {
+    /// A credible 256×256, 20 Hz, 1000-frame one-photon recording with every step at
+    /// its default.
+    fn default() -> Self {
+        let draft = SpecDraft {
+            seed: 0,
+            acquisition: Acquisition::default(),
+            steps: StepKind::ALL.iter().map(|k| k.default_step()).collect(),
+            output: Output::default(),
+        };
+        Spec::new(draft).expect("the default spec is valid")
+    }
+}
+
+impl Spec {
+    /// Validate a draft and sort its steps into canonical order.
+    pub fn new(mut draft: SpecDraft) -> Result<Spec, SpecError> {
+        draft.steps.sort_by_key(Step::kind);
+        validate(&draft)?;
+        Ok(Spec { draft })
+    }
+
+    /// The seed of every random stream.
+    pub fn seed(&self) -> u64 {
+        self.draft.seed
+    }
+
+    /// Timing, field of view and optics.
+    pub fn acquisition(&self) -> &Acquisition {
+        &self.draft.acquisition
+    }
+
+    /// Steps in canonical order.
+    pub fn steps(&self) -> &[Step] {
+        &self.draft.steps
+    }
+
+    /// What the recording keeps.
+    pub fn output(&self) -> &Output {
+        &self.draft.output
+    }
+
+    /// True if the spec has a step of this kind.
+    pub fn has(&self, kind: StepKind) -> bool {
+        self.draft.steps.iter().any(|s| s.kind() == kind)
+    }
+
+    /// The kinds present, in canonical order.
+    pub fn kinds(&self) -> Vec<StepKind> {
+        self.draft.steps.iter().map(Step::kind).collect()
+    }
+
+    /// A copy of the draft, to edit and pass back to `Spec::new`.
+    pub fn to_draft(&self) -> SpecDraft {
+        self.draft.clone()
+    }
+
+    /// The draft, consuming the spec.
+    pub fn into_draft(self) -> SpecDraft {
+        self.draft
+    }
+
+    /// Parse and validate JSON text.
+    pub fn from_json(text: &str) -> Result<Spec, SpecError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| SpecError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        })?;
+        Spec::from_value(value)
+    }
+
+    /// Build from a JSON value, with path-precise errors. A missing `steps` key means
+    /// the default pipeline; any other missing field takes its default.
+    pub fn from_value(value: Value) -> Result<Spec, SpecError> {
+        Spec::new(draft_from_value(value)?)
+    }
+
+    /// The canonical JSON value: sorted steps, every default filled in, keys sorted.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(&self.draft).expect("a spec always serialises")
+    }
+
+    /// Pretty canonical JSON, for people.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(&self.to_value()).expect("a value always prints")
+    }
+
+    /// Compact canonical JSON: the text the cache key hashes. Floats are printed in
+    /// shortest round-trip form, keys in sorted order.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(&self.to_value()).expect("a value always prints")
+    }
+
+    /// Hex blake3 of the canonical JSON salted with `MODEL_VERSION`: equal keys mean
+    /// equal recordings.
+    pub fn cache_key(&self) -> String {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(format!("minisim model {MODEL_VERSION}\n").as_bytes());
+        hasher.update(self.canonical_json().as_bytes());
+        hasher.finalize().to_hex().to_string()
+    }
+}
+
+impl Serialize for Spec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.draft.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Spec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Spec::from_value(value).map_err(serde::de::Error::custom)
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Deserialise `value` as `T`, reporting errors at `prefix` + the inner path.
+fn parse_at<T: serde::de::DeserializeOwned>(prefix: &str, value: Value) -> Result<T, Issue> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = match (prefix.is_empty(), inner == ".") {
+            (true, _) => inner,
+            (false, true) => prefix.to_owned(),
+            (false, false) if inner.starts_with('[') => format!("{prefix}{inner}"),
+            (false, false) => format!("{prefix}.{inner}"),
+        };
+        Issue::new(path, strip_position(&e.into_inner().to_string()))
+    })
+}
+
+const TOP_LEVEL: [&str; 4] = ["seed", "acquisition", "steps", "output"];
+
+pub(crate) fn draft_from_value(value: Value) -> Result<SpecDraft, SpecError> {
+    let Value::Object(mut top) = value else {
+        return Err(SpecError::at(
+            "(root)",
+            format!("expected a JSON object, got {}", type_name(&value)),
+        ));
+    };
+    let mut issues = Vec::new();
+    for key in top.keys() {
+        if !TOP_LEVEL.contains(&key.as_str()) {
+            issues.push(Issue::new(
+                key.as_str(),
+                format!(
+                    "unknown field `{key}`, expected one of `{}`",
+                    TOP_LEVEL.join("`, `")
+                ),
+            ));
+        }
+    }
+    let mut take = |key: &str| top.remove(key);
+    let seed = match take("seed") {
+        None => Some(0),
+        Some(v) => parse_at::<u64>("seed", v).map_err(|e| issues.push(e)).ok(),
+    };
+    let acquisition = match take("acquisition") {
+        None => Some(Acquisition::default()),
+        Some(v) => parse_at("acquisition", v).map_err(|e| issues.push(e)).ok(),
+    };
+    let output = match take("output") {
+        None => Some(Output::default()),
+        Some(v) => parse_at("output", v).map_err(|e| issues.push(e)).ok(),
+    };
+    let steps = match take("steps") {
+        None => Some(StepKind::ALL.iter().map(|k| k.default_step()).collect()),
+        Some(v) => parse_steps(v, &mut issues),
+    };
+    match (seed, acquisition, steps, output) {
+        (Some(seed), Some(acquisition), Some(steps), Some(output)) if issues.is_empty() => {
+            Ok(SpecDraft {
+                seed,
+                acquisition,
+                steps,
+                output,
+            })
+        }
+        _ => Err(SpecError::Invalid(issues)),
+    }
+}
+
+fn parse_steps(value: Value, issues: &mut Vec<Issue>) -> Option<Vec<Step>> {
+    let Value::Array(items) = value else {
+        issues.push(Issue::new(
+            "steps",
+            format!("expected an array of steps, got {}", type_name(&value)),
+        ));
+        return None;
+    };
+    let before = issues.len();
+    let mut steps = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let here = format!("steps[{i}]");
+        let Value::Object(mut fields) = item else {
+            issues.push(Issue::new(
+                here,
+                format!("expected a step object, got {}", type_name(&item)),
+            ));
+            continue;
+        };
+        let kind = match fields.remove("kind") {
+            Some(Value::String(name)) => match name.parse::<StepKind>() {
+                Ok(kind) => kind,
+                Err(e) => {
+                    issues.push(Issue::new(format!("{here}.kind"), e.to_string()));
+                    continue;
+                }
+            },
+            Some(other) => {
+                issues.push(Issue::new(
+                    format!("{here}.kind"),
+                    format!("expected a step kind name, got {}", type_name(&other)),
+                ));
+                continue;
+            }
+            None => {
+                issues.push(Issue::new(
+                    format!("{here}.kind"),
+                    "missing; every step names its kind",
+                ));
+                continue;
+            }
+        };
+        // A step's name is its kind; accept it when it agrees.
+        if let Some(name) = fields.remove("name")
+            && name != Value::String(kind.name().to_owned())
+        {
+            issues.push(Issue::new(
+                format!("steps.{kind}.name"),
+                format!("a step's name is its kind \"{kind}\" (got {name})"),
+            ));
+        }
+        match Step::from_value(kind, Value::Object(fields)) {
+            Ok(step) => steps.push(step),
+            Err(e) => {
+                let inner = e.path().to_string();
+                issues.push(Issue::new(
+                    if inner == "." {
+                        format!("steps.{kind}")
+                    } else {
+                        format!("steps.{kind}.{inner}")
+                    },
+                    strip_position(&e.into_inner().to_string()),
+                ));
+            }
+        }
+    }
+    (issues.len() == before).then_some(steps)
+}
+
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn validate(draft: &SpecDraft) -> Result<(), SpecError> {
+    let mut v = Validator::new();
+    v.within("acquisition", |v| draft.acquisition.validate(v));
+
+    let kinds: Vec<StepKind> = draft.steps.iter().map(Step::kind).collect();
+    if kinds.is_empty() {
+        v.fail("steps", "must hold at least one step");
+    }
+    let mut seen = BTreeSet::new();
+    for &kind in &kinds {
+        if !seen.insert(kind) {
+            v.fail(
+                &format!("steps.{kind}"),
+                "appears more than once; each kind may appear at most once",
+            );
+        }
+    }
+    for &kind in &seen {
+        let missing = match kind.requires() {
+            Requirement::None => None,
+            Requirement::All(needed) => needed
+                .iter()
+                .find(|k| !seen.contains(k))
+                .map(|k| format!("requires the `{k}` step")),
+            Requirement::Any(needed) => (!needed.iter().any(|k| seen.contains(k))).then(|| {
+                let names: Vec<_> = needed.iter().map(|k| format!("`{k}`")).collect();
+                format!("requires a movie step before it ({})", names.join(" or "))
+            }),
+        };
+        if let Some(message) = missing {
+            v.fail(&format!("steps.{kind}"), message);
+        }
+    }
+    for step in &draft.steps {
+        v.within(&format!("steps.{}", step.kind()), |v| step.validate(v));
+    }
+    if let Some(Step::PlaceNeurons(p)) = draft
+        .steps
+        .iter()
+        .find(|s| s.kind() == StepKind::PlaceNeurons)
+    {
+        let fov_um = draft.acquisition.fov_um();
+        let smallest = fov_um[0].min(fov_um[1]);
+        let diameter = 2.0 * p.soma_radius_mean_um;
+        if diameter.is_finite() && smallest.is_finite() && diameter > smallest {
+            v.fail(
+                "steps.place_neurons.soma_radius_mean_um",
+                format!(
+                    "soma diameter {diameter} µm is larger than the field of view ({smallest} µm across)"
+                ),
+            );
+        }
+    }
+    for (i, stage) in draft.output.snapshot_stages.iter().enumerate() {
+        if !seen.contains(stage) {
+            v.fail(
+                &format!("output.snapshot_stages[{i}]"),
+                format!("stage `{stage}` is not a step of this spec"),
+            );
+        } else if !stage.makes_movie() {
+            v.fail(
+                &format!("output.snapshot_stages[{i}]"),
+                format!("stage `{stage}` makes no movie; snapshots start at `composite`"),
+            );
+        }
+    }
+    v.finish()
+}

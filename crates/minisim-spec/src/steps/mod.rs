@@ -1,0 +1,183 @@
+//! The eleven step kinds, their canonical order and what each requires.
+//!
+//! Invariant: `StepKind::ALL` is the canonical pipeline order; a spec holds each kind
+//! at most once, sorted into this order.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::Validator;
+
+mod calcium;
+mod composite;
+mod digitize;
+mod leakage;
+mod motion_crop;
+mod neuropil;
+mod photon_field;
+mod place_neurons;
+mod spikes;
+mod vasculature;
+mod vignette;
+
+pub use calcium::{Calcium, Indicator, Kinetics};
+pub use composite::Composite;
+pub use digitize::Digitize;
+pub use leakage::Leakage;
+pub use motion_crop::{Interpolation, MotionCrop};
+pub use neuropil::Neuropil;
+pub use photon_field::PhotonField;
+pub use place_neurons::PlaceNeurons;
+pub use spikes::{Ensembles, Spikes};
+pub use vasculature::Vasculature;
+pub use vignette::Vignette;
+
+macro_rules! step_kinds {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ident) = $name:literal, $getter:ident; )*) => {
+        /// A step kind: a stage of the pipeline. Ordered canonically.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum StepKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        /// One step of the pipeline with its parameters; tagged by `kind` in JSON.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum Step {
+            $( $(#[$doc])* $variant($ty), )*
+        }
+
+        impl StepKind {
+            /// Every kind, in canonical pipeline order.
+            pub const ALL: [StepKind; 11] = [$(StepKind::$variant),*];
+
+            /// The kind's JSON name (`"place_neurons"`), also the step's name.
+            pub fn name(self) -> &'static str {
+                match self { $(StepKind::$variant => $name,)* }
+            }
+
+            /// The step with this kind's default parameters.
+            pub fn default_step(self) -> Step {
+                match self { $(StepKind::$variant => Step::$variant($ty::default()),)* }
+            }
+        }
+
+        impl Step {
+            /// This step's kind.
+            pub fn kind(&self) -> StepKind {
+                match self { $(Step::$variant(_) => StepKind::$variant,)* }
+            }
+
+            pub(crate) fn validate(&self, v: &mut Validator) {
+                match self { $(Step::$variant(p) => p.validate(v),)* }
+            }
+
+            pub(crate) fn from_value(kind: StepKind, value: serde_json::Value)
+                -> Result<Step, serde_path_to_error::Error<serde_json::Error>> {
+                Ok(match kind {
+                    $(StepKind::$variant => Step::$variant(serde_path_to_error::deserialize(value)?),)*
+                })
+            }
+        }
+
+        impl crate::Spec {
+            $(
+                #[doc = concat!("The `", $name, "` step's parameters, if the spec has it.")]
+                pub fn $getter(&self) -> Option<&$ty> {
+                    self.steps().iter().find_map(|s| match s { Step::$variant(p) => Some(p), _ => None })
+                }
+            )*
+        }
+    };
+}
+
+step_kinds! {
+    /// Somata in a slab around the focal plane.
+    PlaceNeurons(PlaceNeurons) = "place_neurons", place_neurons;
+    /// Spike trains.
+    Spikes(Spikes) = "spikes", spikes;
+    /// Indicator kinetics: spikes → ΔF/F.
+    Calcium(Calcium) = "calcium", calcium;
+    /// Cell footprints × fluorescence on the canvas.
+    Composite(Composite) = "composite", composite;
+    /// Smooth low-rank background.
+    Neuropil(Neuropil) = "neuropil", neuropil;
+    /// Absorbing vessels.
+    Vasculature(Vasculature) = "vasculature", vasculature;
+    /// Rigid motion and crop to the field of view.
+    MotionCrop(MotionCrop) = "motion_crop", motion_crop;
+    /// Radial falloff and aperture.
+    Vignette(Vignette) = "vignette", vignette;
+    /// Expected photoelectrons, bleaching, flicker.
+    PhotonField(PhotonField) = "photon_field", photon_field;
+    /// Dark current, hot pixels, bleed-through.
+    Leakage(Leakage) = "leakage", leakage;
+    /// The sensor: noise, gain, quantisation.
+    Digitize(Digitize) = "digitize", digitize;
+}
+
+/// Kinds that paint a movie on the canvas; the image-processing stages need one.
+const MOVIE_SOURCES: [StepKind; 2] = [StepKind::Composite, StepKind::Neuropil];
+
+/// What a kind needs earlier in the pipeline.
+pub enum Requirement {
+    /// Nothing.
+    None,
+    /// Every one of these kinds.
+    All(&'static [StepKind]),
+    /// At least one of these kinds.
+    Any(&'static [StepKind]),
+}
+
+impl StepKind {
+    /// What this kind requires earlier in the spec.
+    pub fn requires(self) -> Requirement {
+        use StepKind::*;
+        match self {
+            PlaceNeurons | Neuropil => Requirement::None,
+            Spikes => Requirement::All(&[PlaceNeurons]),
+            Calcium => Requirement::All(&[Spikes]),
+            Composite => Requirement::All(&[PlaceNeurons, Calcium]),
+            Vasculature | MotionCrop | Vignette | PhotonField => Requirement::Any(&MOVIE_SOURCES),
+            Leakage | Digitize => Requirement::All(&[PhotonField]),
+        }
+    }
+
+    /// True for kinds whose output is a movie (every kind from `composite` on).
+    pub fn makes_movie(self) -> bool {
+        self >= StepKind::Composite
+    }
+}
+
+impl fmt::Display for StepKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Error for a string that names no step kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown step kind \"{name}\"; expected one of {list}", name = .0, list = kind_list())]
+pub struct UnknownKind(pub String);
+
+/// Comma-separated list of every kind name, in canonical order.
+pub fn kind_list() -> String {
+    StepKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl FromStr for StepKind {
+    type Err = UnknownKind;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        StepKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| UnknownKind(s.to_owned()))
+    }
+}

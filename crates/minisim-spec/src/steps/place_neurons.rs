@@ -1,0 +1,66 @@
+//! Parameters of `place_neurons`: somata in a slab around the focal plane.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::Validator;
+
+/// Where the somata are and how bright they express.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlaceNeurons {
+    /// Density of expressing somata, cells per mm³ (> 0). Default 20 000.
+    pub density_per_mm3: f64,
+    /// Thickness of the slab of tissue centred on the focal plane that holds cells, µm
+    /// (> 0). Default 100.
+    pub slab_um: f64,
+    /// Mean soma radius, µm (> 0). Default 6.
+    pub soma_radius_mean_um: f64,
+    /// Standard deviation of the soma radius across cells, µm (≥ 0). Default 1.
+    pub soma_radius_sd_um: f64,
+    /// Standard deviation of the in-plane aspect ratio around 1 (ellipsoidal somata),
+    /// dimensionless, in [0, 0.5]. Default 0.1.
+    pub soma_aspect_sd: f64,
+    /// Minimum distance between soma centres, µm (≥ 0). Default 10.
+    pub min_separation_um: f64,
+    /// Nucleus radius as a fraction of the soma radius, in [0, 1]. Default 0.5.
+    pub nucleus_fraction: f64,
+    /// σ of the lognormal expression level (median 1), dimensionless (≥ 0). Default 0.4.
+    pub expression_sigma: f64,
+    /// Upper bound on the number of cells placed (≥ 1). Default 20 000.
+    pub max_cells: u64,
+}
+
+impl Default for PlaceNeurons {
+    fn default() -> Self {
+        PlaceNeurons {
+            density_per_mm3: 20_000.0,
+            slab_um: 100.0,
+            soma_radius_mean_um: 6.0,
+            soma_radius_sd_um: 1.0,
+            soma_aspect_sd: 0.1,
+            min_separation_um: 10.0,
+            nucleus_fraction: 0.5,
+            expression_sigma: 0.4,
+            max_cells: 20_000,
+        }
+    }
+}
+
+impl PlaceNeurons {
+    pub(crate) fn validate(&self, v: &mut Validator) {
+        v.positive("density_per_mm3", self.density_per_mm3);
+        v.positive("slab_um", self.slab_um);
+        v.positive("soma_radius_mean_um", self.soma_radius_mean_um);
+        v.non_negative("soma_radius_sd_um", self.soma_radius_sd_um);
+        if !(self.soma_aspect_sd.is_finite() && (0.0..=0.5).contains(&self.soma_aspect_sd)) {
+            v.fail(
+                "soma_aspect_sd",
+                format!("must lie in [0, 0.5] (got {})", self.soma_aspect_sd),
+            );
+        }
+        v.non_negative("min_separation_um", self.min_separation_um);
+        v.fraction("nucleus_fraction", self.nucleus_fraction);
+        v.non_negative("expression_sigma", self.expression_sigma);
+        v.at_least_one("max_cells", self.max_cells);
+    }
+}

@@ -1,0 +1,114 @@
+//! Parameters of `spikes`: spike trains with bursts and correlated ensembles.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::Validator;
+
+/// Spike trains: a lognormal spread of rates, a refractory period, bursts and
+/// ensembles of cells that fire together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Spikes {
+    /// Median over cells of the rate of firing events (a burst counts once), Hz (> 0).
+    /// Default 0.3.
+    pub rate_median_hz: f64,
+    /// σ of the lognormal distribution of event rates across cells (≥ 0). Default 0.8.
+    pub rate_sigma: f64,
+    /// Absolute refractory period, ms (≥ 0). Default 2.
+    pub refractory_ms: f64,
+    /// Probability that an event is a burst rather than a single spike, in [0, 1].
+    /// Default 0.3.
+    pub burst_probability: f64,
+    /// Mean number of spikes in a burst (≥ 1). Default 3.
+    pub burst_size_mean: f64,
+    /// Interval between spikes inside a burst, ms (> 0, ≥ refractory_ms). Default 10.
+    pub burst_isi_ms: f64,
+    /// Ensembles of cells with shared event times.
+    pub ensembles: Ensembles,
+}
+
+impl Default for Spikes {
+    fn default() -> Self {
+        Spikes {
+            rate_median_hz: 0.3,
+            rate_sigma: 0.8,
+            refractory_ms: 2.0,
+            burst_probability: 0.3,
+            burst_size_mean: 3.0,
+            burst_isi_ms: 10.0,
+            ensembles: Ensembles::default(),
+        }
+    }
+}
+
+/// Correlated ensembles: each ensemble has Poisson event times, and its members fire
+/// at each event with a probability and a jitter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ensembles {
+    /// Number of ensembles (0 disables them). Default 3.
+    pub count: u64,
+    /// Fraction of cells that belong to an ensemble (each member to one), in [0, 1].
+    /// Default 0.2.
+    pub member_fraction: f64,
+    /// Rate of ensemble events, Hz (> 0). Default 0.05.
+    pub event_rate_hz: f64,
+    /// Probability that a member fires at an ensemble event, in [0, 1]. Default 0.8.
+    pub participation: f64,
+    /// Standard deviation of a member's spike time around the event, ms (≥ 0). Default 20.
+    pub jitter_ms: f64,
+}
+
+impl Default for Ensembles {
+    fn default() -> Self {
+        Ensembles {
+            count: 3,
+            member_fraction: 0.2,
+            event_rate_hz: 0.05,
+            participation: 0.8,
+            jitter_ms: 20.0,
+        }
+    }
+}
+
+impl Spikes {
+    pub(crate) fn validate(&self, v: &mut Validator) {
+        v.positive("rate_median_hz", self.rate_median_hz);
+        v.non_negative("rate_sigma", self.rate_sigma);
+        v.non_negative("refractory_ms", self.refractory_ms);
+        v.fraction("burst_probability", self.burst_probability);
+        if !(self.burst_size_mean.is_finite() && self.burst_size_mean >= 1.0) {
+            v.fail(
+                "burst_size_mean",
+                format!("must be at least 1 (got {})", self.burst_size_mean),
+            );
+        }
+        v.positive("burst_isi_ms", self.burst_isi_ms);
+        if self.burst_isi_ms.is_finite() && self.burst_isi_ms < self.refractory_ms {
+            v.fail(
+                "burst_isi_ms",
+                format!(
+                    "must be at least refractory_ms (got {} < {})",
+                    self.burst_isi_ms, self.refractory_ms
+                ),
+            );
+        }
+        // A renewal process with dead time cannot exceed 1/refractory.
+        let max_rate = 1000.0 / self.refractory_ms.max(1e-9);
+        if self.rate_median_hz.is_finite() && self.rate_median_hz >= 0.5 * max_rate {
+            v.fail(
+                "rate_median_hz",
+                format!(
+                    "must be below half of 1000/refractory_ms = {max_rate} Hz (got {})",
+                    self.rate_median_hz
+                ),
+            );
+        }
+        v.within("ensembles", |v| {
+            v.fraction("member_fraction", self.ensembles.member_fraction);
+            v.positive("event_rate_hz", self.ensembles.event_rate_hz);
+            v.fraction("participation", self.ensembles.participation);
+            v.non_negative("jitter_ms", self.ensembles.jitter_ms);
+        });
+    }
+}
