@@ -20,8 +20,10 @@ fn override_strategy() -> impl Strategy<Value = (&'static str, Value)> {
         (0.0f64..1.0).prop_map(|v| ("steps.place_neurons.nucleus_fraction", json!(v))),
         (0.01f64..5.0).prop_map(|v| ("steps.spikes.rate_median_hz", json!(v))),
         (0u64..10).prop_map(|v| ("steps.spikes.ensembles.count", json!(v))),
-        (1.0f64..60.0).prop_map(|v| ("steps.calcium.rise_ms", json!(v))),
-        (100.0f64..2000.0).prop_map(|v| ("steps.calcium.decay_ms", json!(v))),
+        // Below every preset's rise (≥ 8 ms) and above every preset's decay (≤ 790 ms), so
+        // explicit values and presets never conflict.
+        (1.0f64..7.9).prop_map(|v| ("steps.calcium.rise_ms", json!(v))),
+        (800.0f64..2000.0).prop_map(|v| ("steps.calcium.decay_ms", json!(v))),
         prop::sample::select(vec!["gcamp6f", "gcamp6s", "gcamp7f", "gcamp8m"])
             .prop_map(|v| ("steps.calcium.indicator", json!(v))),
         (0.0f64..1.0).prop_map(|v| ("steps.vasculature.absorption", json!(v))),
@@ -34,7 +36,7 @@ fn override_strategy() -> impl Strategy<Value = (&'static str, Value)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
     fn valid_overrides_keep_the_spec_valid(ops in prop::collection::vec(override_strategy(), 0..12)) {
         let mut spec = Spec::default();

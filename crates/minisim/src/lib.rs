@@ -4,7 +4,11 @@
 //!
 //! A [`Spec`] (JSON: seed, acquisition, optics, an ordered set of steps, output) fully
 //! determines a recording. Specs are validated on construction, so every `Spec` value
-//! is usable; errors name the JSON path they are about.
+//! is usable; errors name the JSON path they are about. [`simulate`] runs the pipeline
+//! place_neurons → spikes → calcium → composite → neuropil → vasculature → motion_crop
+//! → vignette → photon_field → leakage → digitize and returns a [`Recording`]: the
+//! observed movie, optional stage snapshots and the full ground truth. The same spec
+//! gives the same bits, whatever the chunk size or thread count.
 //!
 //! ```
 //! use minisim::{sweep, Axis, Spec};
@@ -16,6 +20,16 @@
 //! // Change one field by its dotted path; the result is validated again.
 //! let slow = spec.with_override("steps.calcium.indicator", serde_json::json!("gcamp6s"))?;
 //! assert_ne!(slow.cache_key(), spec.cache_key());
+//!
+//! // Render it (here shortened to 20 frames of 64×64 px): counts plus ground truth.
+//! let small = spec.with_overrides([
+//!     ("acquisition.frames", serde_json::json!(20)),
+//!     ("acquisition.fov_px", serde_json::json!([64, 64])),
+//! ])?;
+//! let rec = minisim::simulate(&small, &minisim::SimulateOptions::default())?;
+//! assert_eq!(rec.observed.shape(), (20, 64, 64));
+//! println!("{} cells, {} in the field of view", rec.truth.cells.len(),
+//!          rec.truth.cells.in_fov.iter().filter(|&&b| b).count());
 //!
 //! // Sweep a Cartesian product of overrides (first axis slowest).
 //! let points = sweep(&spec, &[
@@ -34,12 +48,20 @@ pub use minisim_spec::{
     Vasculature, Vignette, parse_assignment, steps, sweep,
 };
 
+pub use minisim_render::{
+    CellTable, Chunk, ChunkMovie, Csr, Geometry, GroundTruth, Movie, PerfTracker, Phase, PhaseTime,
+    Recording, RenderError, Renderer, SimulateOptions, simulate,
+};
+
 /// Every error minisim's API returns.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The spec, an override or a sweep axis is invalid; the message names the path.
     #[error(transparent)]
     Spec(#[from] SpecError),
+    /// A render could not start (e.g. `until` names a stage the spec lacks).
+    #[error(transparent)]
+    Render(#[from] RenderError),
 }
 
 /// `Result` with minisim's [`Error`].
