@@ -1,4 +1,21 @@
 //! minisim persistence: `Recording` save/load and the content-addressed cache.
 //!
+//! A recording on disk is a directory of `.npy` files (loadable with plain
+//! `numpy.load`) plus `recording.json` (format version, model version, spec, cache key,
+//! and per array: file, dtype, shape, blake3). [`Persist`] adds `save`/`load` to
+//! `Recording`; [`simulate_cached`] serves recordings from `<root>/<cache_key>/`.
+//!
 //! Architecture invariant: with `minisim-video`, the only crate that touches the file
-//! system. Filled in by issue "Recording persistence and the content-addressed cache".
+//! system. Entries appear only complete (temporary sibling + fsync + rename); loading
+//! never returns data that fails its checksums.
+
+mod error;
+mod manifest;
+pub mod npy;
+mod persist;
+mod store;
+
+pub use error::CacheError;
+pub use manifest::{ArrayEntry, FORMAT_VERSION, MANIFEST, Manifest};
+pub use persist::Persist;
+pub use store::{EntryInfo, GcReport, cache_dir, gc, list, remove, simulate_cached, store, verify};

@@ -139,8 +139,14 @@ impl Spec {
     /// Hex blake3 of the canonical JSON salted with `MODEL_VERSION`: equal keys mean
     /// equal recordings.
     pub fn cache_key(&self) -> String {
+        self.cache_key_for_model(MODEL_VERSION)
+    }
+
+    /// The cache key this spec had (or would have) under another model version; used
+    /// to verify recordings saved by other builds.
+    pub fn cache_key_for_model(&self, model_version: u32) -> String {
         let mut hasher = blake3::Hasher::new();
-        hasher.update(format!("minisim model {MODEL_VERSION}\n").as_bytes());
+        hasher.update(format!("minisim model {model_version}\n").as_bytes());
         hasher.update(self.canonical_json().as_bytes());
         hasher.finalize().to_hex().to_string()
     }

@@ -31,6 +31,16 @@
 //! println!("{} cells, {} in the field of view", rec.truth.cells.len(),
 //!          rec.truth.cells.in_fov.iter().filter(|&&b| b).count());
 //!
+//! // Save it as .npy files + recording.json (numpy-loadable), and load it back verified.
+//! use minisim::Persist;
+//! let dir = std::env::temp_dir().join(format!("minisim-doc-{}", std::process::id()));
+//! rec.save(&dir)?;
+//! assert_eq!(minisim::Recording::load(&dir)?, rec);
+//! # std::fs::remove_dir_all(&dir).ok();
+//!
+//! // Or let the content-addressed cache do it: the second call is a verified load.
+//! // let rec = minisim::simulate_cached(&small, None)?;   // $MINISIM_CACHE or ~/.cache/minisim
+//!
 //! // Sweep a Cartesian product of overrides (first axis slowest).
 //! let points = sweep(&spec, &[
 //!     Axis::new("acquisition.optics.na", [0.2, 0.3, 0.4]),
@@ -53,6 +63,11 @@ pub use minisim_render::{
     Recording, RenderError, Renderer, SimulateOptions, simulate,
 };
 
+pub use minisim_cache::{
+    CacheError, EntryInfo, GcReport, Persist, cache_dir, gc as cache_gc, list as cache_list,
+    remove as cache_remove, simulate_cached, store as cache_store, verify as cache_verify,
+};
+
 /// Every error minisim's API returns.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -62,6 +77,9 @@ pub enum Error {
     /// A render could not start (e.g. `until` names a stage the spec lacks).
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// Saving, loading or caching a recording failed; the message names the entry.
+    #[error(transparent)]
+    Cache(#[from] CacheError),
 }
 
 /// `Result` with minisim's [`Error`].

@@ -1,0 +1,254 @@
+//! The content-addressed cache: `<root>/<cache_key>/` holds one recording.
+//!
+//! Invariants: an entry appears only complete (written to a hidden temporary sibling,
+//! fsynced, renamed); concurrent writers of one key all succeed and leave one valid
+//! entry; a corrupt entry is a miss that is re-simulated and replaced; hidden
+//! directories (`.…tmp-…`, `.trash-…`) are never entries.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use minisim_render::{Recording, SimulateOptions, simulate};
+use minisim_spec::Spec;
+
+use crate::error::{CacheError, io};
+use crate::manifest::MANIFEST;
+use crate::persist::{Persist, read_manifest, sync_dir, temp_sibling, write_files};
+
+/// The cache root: `$MINISIM_CACHE` if set and non-empty, else the platform cache
+/// directory (`~/.cache/minisim` on Linux, via `directories`).
+pub fn cache_dir() -> Result<PathBuf, CacheError> {
+    if let Some(dir) = std::env::var_os("MINISIM_CACHE").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "minisim")
+        .map(|d| d.cache_dir().to_owned())
+        .ok_or(CacheError::NoCacheDir)
+}
+
+fn root_or_default(root: Option<&Path>) -> Result<PathBuf, CacheError> {
+    match root {
+        Some(r) => Ok(r.to_owned()),
+        None => cache_dir(),
+    }
+}
+
+/// Serve `spec`'s recording from the cache, or simulate and store it.
+///
+/// Hit: load and verify. Miss: simulate with default options and store atomically.
+/// A corrupt entry is logged (`tracing::warn`), re-simulated and replaced. `root`
+/// defaults to [`cache_dir`].
+pub fn simulate_cached(spec: &Spec, root: Option<&Path>) -> Result<Recording, CacheError> {
+    let root = root_or_default(root)?;
+    let key = spec.cache_key();
+    let dest = root.join(&key);
+    if dest.exists() {
+        match Recording::load(&dest) {
+            Ok(rec) => {
+                touch(&dest);
+                return Ok(rec);
+            }
+            Err(e) if e.is_corruption() => {
+                tracing::warn!(entry = %dest.display(), error = %e, "corrupt cache entry; re-simulating");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let rec = simulate(spec, &SimulateOptions::default())?;
+    store(&rec, &root)?;
+    Ok(rec)
+}
+
+/// Put a recording into the cache under its key (atomically; a valid entry already
+/// there is kept, a corrupt one replaced).
+pub fn store(rec: &Recording, root: &Path) -> Result<PathBuf, CacheError> {
+    fs::create_dir_all(root).map_err(io(root, "create directory"))?;
+    let dest = root.join(&rec.cache_key);
+    let tmp = temp_sibling(&dest)?;
+    if let Err(e) = write_files(rec, &tmp) {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    loop {
+        match fs::rename(&tmp, &dest) {
+            Ok(()) => break,
+            Err(e) if dest.exists() => {
+                // Another writer got there first. Keep theirs if it is valid.
+                if Recording::load(&dest).is_ok() {
+                    let _ = fs::remove_dir_all(&tmp);
+                    return Ok(dest);
+                }
+                // Corrupt: move it aside (atomic), then retry the rename.
+                let trash = root.join(format!(".trash-{}-{}", rec.cache_key, std::process::id()));
+                if fs::rename(&dest, &trash).is_ok() {
+                    let _ = fs::remove_dir_all(&trash);
+                } else if !dest.exists() {
+                    continue;
+                } else {
+                    let _ = fs::remove_dir_all(&tmp);
+                    return Err(io(&dest, "replace corrupt entry")(e));
+                }
+            }
+            Err(e) => {
+                let _ = fs::remove_dir_all(&tmp);
+                return Err(io(&dest, "rename into place")(e));
+            }
+        }
+    }
+    sync_dir(root)?;
+    Ok(dest)
+}
+
+/// Mark an entry as just used (for least-recently-used collection).
+fn touch(entry: &Path) {
+    if let Ok(f) = fs::File::options().write(true).open(entry.join(MANIFEST)) {
+        let _ = f.set_modified(SystemTime::now());
+    }
+}
+
+/// One cache entry, as listed.
+#[derive(Debug, Clone)]
+pub struct EntryInfo {
+    /// The cache key (directory name).
+    pub key: String,
+    /// Its directory.
+    pub path: PathBuf,
+    /// Total size of its files, bytes.
+    pub bytes: u64,
+    /// Last use (manifest modification time).
+    pub last_used: SystemTime,
+    /// `(frames, height, width)` of the observed movie, if the manifest is readable.
+    pub shape: Option<(usize, usize, usize)>,
+}
+
+impl EntryInfo {
+    /// Time since last use.
+    pub fn age(&self) -> Duration {
+        SystemTime::now()
+            .duration_since(self.last_used)
+            .unwrap_or_default()
+    }
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .map(|it| {
+            it.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Every entry under `root`, oldest use first. Hidden directories are skipped.
+pub fn list(root: Option<&Path>) -> Result<Vec<EntryInfo>, CacheError> {
+    let root = root_or_default(root)?;
+    let mut out = Vec::new();
+    let dir = match fs::read_dir(&root) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(io(&root, "list")(e)),
+    };
+    for item in dir.flatten() {
+        let name = item.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !item.path().is_dir() {
+            continue;
+        }
+        let path = item.path();
+        let last_used = fs::metadata(path.join(MANIFEST))
+            .or_else(|_| fs::metadata(&path))
+            .and_then(|m| m.modified())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let shape = read_manifest(&path).ok().and_then(|m| {
+            let s = &m.arrays.get("observed")?.shape;
+            (s.len() == 3).then(|| (s[0], s[1], s[2]))
+        });
+        out.push(EntryInfo {
+            key: name,
+            bytes: dir_bytes(&path),
+            last_used,
+            shape,
+            path,
+        });
+    }
+    out.sort_by(|a, b| a.last_used.cmp(&b.last_used).then(a.key.cmp(&b.key)));
+    Ok(out)
+}
+
+/// An entry and the outcome of verifying it.
+pub type Verified = (EntryInfo, Result<(), CacheError>);
+
+/// Load every entry; the result per entry is `Ok` or the reason it is bad.
+pub fn verify(root: Option<&Path>) -> Result<Vec<Verified>, CacheError> {
+    Ok(list(root)?
+        .into_iter()
+        .map(|e| {
+            let r = Recording::load(&e.path).map(|_| ());
+            (e, r)
+        })
+        .collect())
+}
+
+/// Remove the entry `key` (atomically: renamed aside, then deleted).
+pub fn remove(root: Option<&Path>, key: &str) -> Result<(), CacheError> {
+    let root = root_or_default(root)?;
+    let path = root.join(key);
+    if key.is_empty() || key.starts_with('.') || key.contains('/') || !path.is_dir() {
+        return Err(CacheError::NotARecording { entry: path });
+    }
+    let trash = root.join(format!(".trash-{key}-{}", std::process::id()));
+    fs::rename(&path, &trash).map_err(io(&path, "remove"))?;
+    fs::remove_dir_all(&trash).map_err(io(&trash, "remove"))
+}
+
+/// What `gc` did.
+#[derive(Debug, Clone, Default)]
+pub struct GcReport {
+    /// Keys removed, least recently used first.
+    pub removed: Vec<String>,
+    /// Bytes freed.
+    pub freed: u64,
+    /// Bytes left in entries.
+    pub remaining: u64,
+}
+
+/// Remove least-recently-used entries until the total is at most `max_bytes`; also
+/// remove temporary directories left by killed writers more than an hour ago.
+pub fn gc(root: Option<&Path>, max_bytes: u64) -> Result<GcReport, CacheError> {
+    let root = root_or_default(root)?;
+    if let Ok(dir) = fs::read_dir(&root) {
+        for item in dir.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            let stale = item
+                .metadata()
+                .and_then(|m| m.modified())
+                .map(|t| {
+                    SystemTime::now().duration_since(t).unwrap_or_default()
+                        > Duration::from_secs(3600)
+                })
+                .unwrap_or(false);
+            if name.starts_with('.')
+                && (name.contains(".tmp-") || name.starts_with(".trash-"))
+                && stale
+            {
+                let _ = fs::remove_dir_all(item.path());
+            }
+        }
+    }
+    let entries = list(Some(&root))?;
+    let mut total: u64 = entries.iter().map(|e| e.bytes).sum();
+    let mut report = GcReport::default();
+    for e in entries {
+        if total <= max_bytes {
+            break;
+        }
+        remove(Some(&root), &e.key)?;
+        total -= e.bytes;
+        report.freed += e.bytes;
+        report.removed.push(e.key);
+    }
+    report.remaining = total;
+    Ok(report)
+}
