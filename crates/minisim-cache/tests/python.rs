@@ -1,5 +1,5 @@
 //! numpy and scipy read a saved recording and agree with its manifest.
-//! Skipped when Python's numpy/scipy are missing, unless MINISIM_REQUIRE_PYTHON is set
+//! Skipped when Python's numpy/scipy are missing, unless MINISIM_REQUIRE_READERS is set
 //! (CI sets it, so there the test always runs).
 
 use std::process::Command;
@@ -15,8 +15,8 @@ fn python_ready() -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    if !ok && std::env::var_os("MINISIM_REQUIRE_PYTHON").is_some() {
-        panic!("MINISIM_REQUIRE_PYTHON is set but python3 with numpy and scipy is not available");
+    if !ok && std::env::var_os("MINISIM_REQUIRE_READERS").is_some() {
+        panic!("MINISIM_REQUIRE_READERS is set but python3 with numpy and scipy is not available");
     }
     ok
 }

@@ -41,6 +41,12 @@
 //! // Or let the content-addressed cache do it: the second call is a verified load.
 //! // let rec = minisim::simulate_cached(&small, None)?;   // $MINISIM_CACHE or ~/.cache/minisim
 //!
+//! // Stream a long recording straight to disk in bounded memory: .avi (Y800, MJPG),
+//! // .tif/.npy (exact counts), .mkv/.mp4 with the `ffmpeg` feature.
+//! let movie = std::env::temp_dir().join(format!("minisim-doc-{}.avi", std::process::id()));
+//! minisim::simulate_video(&small, &movie, &minisim::VideoOptions::default())?;
+//! # std::fs::remove_file(&movie).ok();
+//!
 //! // Sweep a Cartesian product of overrides (first axis slowest).
 //! let points = sweep(&spec, &[
 //!     Axis::new("acquisition.optics.na", [0.2, 0.3, 0.4]),
@@ -68,6 +74,11 @@ pub use minisim_cache::{
     remove as cache_remove, simulate_cached, store as cache_store, verify as cache_verify,
 };
 
+pub use minisim_video::{
+    AviCodec, AviSink, FrameSink, Frames, NpySink, SinkConfig, VideoError, VideoOptions,
+    simulate_video,
+};
+
 /// Every error minisim's API returns.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -80,6 +91,9 @@ pub enum Error {
     /// Saving, loading or caching a recording failed; the message names the entry.
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// Writing a video or stack failed; the message names the file.
+    #[error(transparent)]
+    Video(#[from] VideoError),
 }
 
 /// `Result` with minisim's [`Error`].

@@ -1,0 +1,251 @@
+//! `simulate_video`: stream a spec's frames into a file in bounded memory.
+//!
+//! The renderer yields chunks; each goes to the sink and is dropped, so memory holds
+//! the scene plus one chunk, whatever the number of frames. The counts written are
+//! `simulate(spec).observed` exactly (same renderer, same streams).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use minisim_render::{ChunkMovie, PerfTracker, Phase, Renderer, SimulateOptions, timed};
+use minisim_spec::Spec;
+
+use crate::avi::{AviCodec, AviSink};
+use crate::error::{VideoError, io};
+use crate::format::{Format, resolve};
+use crate::npy::NpySink;
+use crate::sink::{FrameSink, Frames, SinkConfig};
+
+/// Options of `simulate_video`. `Default`: 16-frame chunks, the spec's frame rate,
+/// range `[0, 2^bit_depth − 1]`, the container's default codec, a progress bar when
+/// stderr is a terminal, automatic BigTIFF.
+#[derive(Debug, Clone)]
+pub struct VideoOptions {
+    /// Frames per chunk (≥ 1): memory and parallelism, never the output.
+    pub chunk_frames: usize,
+    /// Playback rate written in the file, Hz; default the spec's frame rate.
+    pub fps: Option<f64>,
+    /// Value shown as black in 8-bit formats; default 0.
+    pub vmin: Option<f64>,
+    /// Value shown as white in 8-bit formats; default `2^bit_depth − 1` with a sensor,
+    /// required for 8-bit formats of sensorless specs.
+    pub vmax: Option<f64>,
+    /// Codec: `Y800` (default for .avi), `MJPG`, `FFV1` (default for .mkv), `H264`
+    /// (default for .mp4); case-insensitive. TIFF and NPY take none.
+    pub codec: Option<String>,
+    /// Show a progress bar on stderr (only when it is a terminal).
+    pub progress: bool,
+    /// Per-phase timing (render phases plus `encode_write` and `finalize`).
+    pub perf: Option<Arc<PerfTracker>>,
+    /// Force (`Some(true)`) or forbid BigTIFF; `None` uses it past 4 GiB.
+    pub bigtiff: Option<bool>,
+}
+
+impl Default for VideoOptions {
+    fn default() -> Self {
+        VideoOptions {
+            chunk_frames: 16,
+            fps: None,
+            vmin: None,
+            vmax: None,
+            codec: None,
+            progress: true,
+            perf: None,
+            bigtiff: None,
+        }
+    }
+}
+
+/// A file being written; removed on drop unless persisted.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn temp_file(dest: &Path) -> Result<(File, TempFile), VideoError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(VideoError::Io {
+            path: parent,
+            action: "output directory",
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "does not exist"),
+        });
+    }
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let path = parent.join(format!(
+        ".{name}.tmp-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let file = OpenOptions::new()
+        .write(true)
+        .read(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(io(&path, "create"))?;
+    Ok((file, TempFile { path, keep: false }))
+}
+
+fn bad(path: &Path, message: String) -> VideoError {
+    VideoError::BadOption {
+        path: path.to_owned(),
+        message,
+    }
+}
+
+/// Check the options against the spec and the format, before any rendering.
+fn sink_config(
+    spec: &Spec,
+    path: &Path,
+    format: Format,
+    options: &VideoOptions,
+) -> Result<SinkConfig, VideoError> {
+    let a = spec.acquisition();
+    let sensor = spec.digitize();
+    let fps = options.fps.unwrap_or(a.frame_rate_hz);
+    if !(fps.is_finite() && fps > 0.0) {
+        return Err(bad(
+            path,
+            format!("fps must be a positive number (got {fps})"),
+        ));
+    }
+    if options.chunk_frames == 0 {
+        return Err(bad(path, "chunk_frames must be at least 1".to_owned()));
+    }
+    if sensor.is_none() && format == Format::MkvFfv1 {
+        return Err(VideoError::NeedsCounts {
+            path: path.to_owned(),
+            codec: "FFV1".to_owned(),
+        });
+    }
+    let vmin = options.vmin.unwrap_or(0.0);
+    let vmax = match (options.vmax, sensor) {
+        (Some(v), _) => v,
+        (None, Some(d)) => d.max_count() as f64,
+        (None, None) if format.is_8bit() => {
+            return Err(VideoError::VmaxRequired {
+                path: path.to_owned(),
+            });
+        }
+        (None, None) => 1.0,
+    };
+    if !(vmin.is_finite() && vmax.is_finite() && vmax > vmin) {
+        return Err(bad(
+            path,
+            format!("vmax must be greater than vmin (got vmin = {vmin}, vmax = {vmax})"),
+        ));
+    }
+    Ok(SinkConfig {
+        height: a.fov_px[0] as usize,
+        width: a.fov_px[1] as usize,
+        frames: a.frames,
+        fps,
+        vmin,
+        vmax,
+        intensity: sensor.is_none(),
+    })
+}
+
+/// Open the sink for `format` on `file`.
+fn open_sink(
+    format: Format,
+    file: File,
+    path: PathBuf,
+    config: &SinkConfig,
+    bigtiff: Option<bool>,
+) -> Result<Box<dyn FrameSink>, VideoError> {
+    Ok(match format {
+        Format::AviY800 => Box::new(AviSink::create(file, path, config, AviCodec::Y800)?),
+        Format::AviMjpg => Box::new(AviSink::create(file, path, config, AviCodec::Mjpg)?),
+        Format::Npy => Box::new(NpySink::create(file, path, config)?),
+        Format::Tiff => {
+            let big =
+                bigtiff.unwrap_or(crate::tiff::data_bytes(config) > crate::tiff::CLASSIC_LIMIT);
+            crate::tiff::create(file, path, config, big)?
+        }
+        #[cfg(feature = "ffmpeg")]
+        Format::MkvFfv1 | Format::H264 => {
+            drop(file);
+            Box::new(crate::ffmpeg::FfmpegSink::create(path, config, format)?)
+        }
+        #[cfg(not(feature = "ffmpeg"))]
+        Format::MkvFfv1 | Format::H264 => {
+            unreachable!("resolve() rejects ffmpeg formats without the feature")
+        }
+    })
+}
+
+fn progress_bar(frames: u64, show: bool) -> ProgressBar {
+    if !(show && std::io::stderr().is_terminal()) {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(frames);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} frames ({per_sec}, ETA {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Render `spec` straight into `path`, in bounded memory. The format comes from the
+/// extension and `options.codec`; every check happens before rendering, and the file
+/// appears at `path` only when complete (on error nothing is left behind).
+///
+/// Returns the path written.
+pub fn simulate_video(
+    spec: &Spec,
+    path: &Path,
+    options: &VideoOptions,
+) -> Result<PathBuf, VideoError> {
+    let format = resolve(path, options.codec.as_deref())?;
+    let config = sink_config(spec, path, format, options)?;
+    let (file, mut temp) = temp_file(path)?;
+    let perf = options.perf.clone();
+    let render_options = SimulateOptions {
+        until: None,
+        chunk_frames: options.chunk_frames,
+        perf: perf.clone(),
+    };
+    let mut renderer = Renderer::new(spec, &render_options, false)?;
+    let mut sink = open_sink(format, file, temp.path.clone(), &config, options.bigtiff)?;
+    let bar = progress_bar(config.frames, options.progress);
+    while let Some(chunk) = renderer.next_chunk() {
+        timed(perf.as_deref(), Phase::EncodeWrite, || {
+            match &chunk.observed {
+                ChunkMovie::Counts(c) => sink.write(Frames::Counts(c)),
+                ChunkMovie::Intensity(c) => sink.write(Frames::Intensity(c)),
+            }
+        })?;
+        bar.inc(chunk.frames as u64);
+    }
+    timed(perf.as_deref(), Phase::Finalize, || sink.finish())?;
+    fs::rename(&temp.path, path).map_err(io(path, "rename into place"))?;
+    temp.keep = true;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = File::open(parent).and_then(|d| d.sync_all());
+    }
+    bar.finish_and_clear();
+    Ok(path.to_owned())
+}
