@@ -1,8 +1,83 @@
-//! `cargo xtask`: developer automation (sweep, bench) for minisim.
+//! `cargo xtask`: developer automation for minisim.
+//!
+//! - `cargo xtask sweep SWEEP.json [--out rows.csv|rows.jsonl] [--shard K/N] [--jobs J]`
 
+mod metrics;
+mod sweep;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "minisim developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run every point of a sweep through the cache and write one row per point.
+    Sweep {
+        /// Sweep file: {"base": "<preset>" | {spec}, "axes": [{"path", "values"}, …]}.
+        file: PathBuf,
+        /// Output rows: .csv or .jsonl (default: JSON lines on stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only shard K of N (points i with i mod N = K − 1), for job arrays.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<sweep::Shard>,
+        /// Points simulated in parallel (each also uses the shared thread pool).
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Cache directory (default: $MINISIM_CACHE or the platform cache dir).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Do not show a progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+}
+
 fn main() -> ExitCode {
-    eprintln!("cargo xtask: no tasks yet (sweep and bench arrive with their issues)");
-    ExitCode::from(2)
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Sweep {
+            file,
+            out,
+            shard,
+            jobs,
+            cache,
+            no_progress,
+        } => (|| {
+            let (base, axes) = sweep::load(&file)?;
+            let rows = sweep::run(&base, &axes, shard, jobs, cache.as_deref(), !no_progress)?;
+            sweep::write(&rows, &axes, out.as_ref())?;
+            let failed = rows.iter().filter(|r| r.contains_key("error")).count();
+            let hits = rows
+                .iter()
+                .filter(|r| r.get("cached") == Some(&serde_json::json!(true)))
+                .count();
+            eprintln!(
+                "{} points: {} from the cache, {} simulated, {} failed",
+                rows.len(),
+                hits,
+                rows.len() - hits - failed,
+                failed
+            );
+            if failed > 0 {
+                anyhow::bail!("{failed} points failed; see the `error` column");
+            }
+            Ok(())
+        })(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }

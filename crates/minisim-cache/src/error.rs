@@ -7,14 +7,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
     /// An I/O operation failed.
-    #[error("{path}: {action}: {source}")]
+    #[error("{path}: {action}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
         /// What was being done ("create", "read", "rename", ...).
         action: &'static str,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (shown in the message, so not a `source`).
+        error: std::io::Error,
     },
     /// `recording.json` is missing: the directory is not a recording.
     #[error("{entry}: not a recording (no recording.json)")]
@@ -51,12 +51,12 @@ pub enum CacheError {
         actual: String,
     },
     /// The stored spec is not a valid spec for this build.
-    #[error("{entry}: stored spec is invalid: {source}")]
+    #[error("{entry}: stored spec is invalid: {error}")]
     BadSpec {
         /// The directory.
         entry: PathBuf,
-        /// Validation error.
-        source: minisim_spec::SpecError,
+        /// Validation error (shown in the message).
+        error: minisim_spec::SpecError,
     },
     /// An array file listed in the manifest is missing.
     #[error("{entry}: missing file {file} (array `{array}`)")]
@@ -153,9 +153,9 @@ pub(crate) fn io(
     action: &'static str,
 ) -> impl FnOnce(std::io::Error) -> CacheError {
     let path = path.into();
-    move |source| CacheError::Io {
+    move |error| CacheError::Io {
         path,
         action,
-        source,
+        error,
     }
 }

@@ -18,4 +18,7 @@ mod store;
 pub use error::CacheError;
 pub use manifest::{ArrayEntry, FORMAT_VERSION, MANIFEST, Manifest};
 pub use persist::Persist;
-pub use store::{EntryInfo, GcReport, cache_dir, gc, list, remove, simulate_cached, store, verify};
+pub use store::{
+    CacheOutcome, EntryInfo, GcReport, Verified, cache_dir, gc, list, remove, simulate_cached,
+    simulate_cached_with, store, verify,
+};

@@ -309,9 +309,9 @@ impl Reader<'_> {
 
 /// Verify the spec of a manifest: it parses and hashes to the stored key.
 pub(crate) fn checked_spec(entry: &Path, manifest: &Manifest) -> Result<Spec, CacheError> {
-    let spec = Spec::from_value(manifest.spec.clone()).map_err(|source| CacheError::BadSpec {
+    let spec = Spec::from_value(manifest.spec.clone()).map_err(|error| CacheError::BadSpec {
         entry: entry.to_owned(),
-        source,
+        error,
     })?;
     let actual = spec.cache_key_for_model(manifest.model_version);
     if actual != manifest.cache_key {

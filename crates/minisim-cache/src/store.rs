@@ -34,30 +34,56 @@ fn root_or_default(root: Option<&Path>) -> Result<PathBuf, CacheError> {
     }
 }
 
+/// How `simulate_cached_with` produced its recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Loaded from a valid entry.
+    Hit,
+    /// Simulated and stored (no entry existed).
+    Miss,
+    /// The entry was corrupt: simulated again and replaced.
+    Healed,
+}
+
 /// Serve `spec`'s recording from the cache, or simulate and store it.
 ///
 /// Hit: load and verify. Miss: simulate with default options and store atomically.
 /// A corrupt entry is logged (`tracing::warn`), re-simulated and replaced. `root`
 /// defaults to [`cache_dir`].
 pub fn simulate_cached(spec: &Spec, root: Option<&Path>) -> Result<Recording, CacheError> {
+    simulate_cached_with(spec, root, &SimulateOptions::default()).map(|(rec, _)| rec)
+}
+
+/// `simulate_cached` with render options (chunking, timing) and the outcome. The cache
+/// holds complete recordings only, so `options.until` must be `None`.
+pub fn simulate_cached_with(
+    spec: &Spec,
+    root: Option<&Path>,
+    options: &SimulateOptions,
+) -> Result<(Recording, CacheOutcome), CacheError> {
+    assert!(
+        options.until.is_none(),
+        "the cache holds complete recordings only"
+    );
     let root = root_or_default(root)?;
-    let key = spec.cache_key();
-    let dest = root.join(&key);
+    let dest = root.join(spec.cache_key());
+    let mut outcome = CacheOutcome::Miss;
     if dest.exists() {
         match Recording::load(&dest) {
             Ok(rec) => {
                 touch(&dest);
-                return Ok(rec);
+                return Ok((rec, CacheOutcome::Hit));
             }
             Err(e) if e.is_corruption() => {
                 tracing::warn!(entry = %dest.display(), error = %e, "corrupt cache entry; re-simulating");
+                outcome = CacheOutcome::Healed;
             }
             Err(e) => return Err(e),
         }
     }
-    let rec = simulate(spec, &SimulateOptions::default())?;
+    let rec = simulate(spec, options)?;
     store(&rec, &root)?;
-    Ok(rec)
+    Ok((rec, outcome))
 }
 
 /// Put a recording into the cache under its key (atomically; a valid entry already
@@ -142,7 +168,17 @@ fn dir_bytes(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Every entry under `root`, oldest use first. Hidden directories are skipped.
+/// True for a cache key: 64 lowercase hex digits. Only such directories are entries,
+/// so nothing else in the cache root is ever listed or collected.
+fn is_key(name: &str) -> bool {
+    name.len() == 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Every entry under `root`, oldest use first. Only directories named by a cache key
+/// are entries; anything else in the root is ignored.
 pub fn list(root: Option<&Path>) -> Result<Vec<EntryInfo>, CacheError> {
     let root = root_or_default(root)?;
     let mut out = Vec::new();
@@ -153,7 +189,7 @@ pub fn list(root: Option<&Path>) -> Result<Vec<EntryInfo>, CacheError> {
     };
     for item in dir.flatten() {
         let name = item.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !item.path().is_dir() {
+        if !is_key(&name) || !item.path().is_dir() {
             continue;
         }
         let path = item.path();
@@ -195,7 +231,7 @@ pub fn verify(root: Option<&Path>) -> Result<Vec<Verified>, CacheError> {
 pub fn remove(root: Option<&Path>, key: &str) -> Result<(), CacheError> {
     let root = root_or_default(root)?;
     let path = root.join(key);
-    if key.is_empty() || key.starts_with('.') || key.contains('/') || !path.is_dir() {
+    if !is_key(key) || !path.is_dir() {
         return Err(CacheError::NotARecording { entry: path });
     }
     let trash = root.join(format!(".trash-{key}-{}", std::process::id()));

@@ -374,3 +374,18 @@ fn four_concurrent_processes_agree_and_leave_one_entry() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary directories left");
 }
+
+#[test]
+fn only_key_named_directories_are_entries() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("my-results")).unwrap();
+    simulate_cached(&small(), Some(root.path())).unwrap();
+    let entries = list(Some(root.path())).unwrap();
+    assert_eq!(entries.len(), 1);
+    gc(Some(root.path()), 0).unwrap();
+    assert!(
+        root.path().join("my-results").is_dir(),
+        "gc never touches other directories"
+    );
+    assert!(remove(Some(root.path()), "my-results").is_err());
+}

@@ -1,12 +1,49 @@
 //! `minisim-cli`: a thin command line over the `minisim` facade.
+//!
+//! Commands: `render` (stream a spec to a video or stack), `simulate` (write a
+//! recording directory), `validate`, `presets`, `cache`, `preview`. Errors print one
+//! line plus a hint; exit code 2 for usage and input errors, 1 for runtime failures.
+
+mod commands;
+mod failure;
+mod preview;
+mod spec_input;
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
+use commands::Command;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "minisim-cli",
+    version,
+    about = "Simulate one-photon miniscope calcium-imaging recordings with complete ground truth",
+    after_help = "Examples:\n  minisim-cli render -o demo.avi\n  minisim-cli render spec.json -o movie.tif --set steps.digitize.bit_depth=12\n  minisim-cli simulate --preset quick -o rec/\n  minisim-cli validate spec.json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
 fn main() -> ExitCode {
-    eprintln!(
-        "minisim-cli {}: commands arrive with issue \"The command line\"; spec model {}",
-        env!("CARGO_PKG_VERSION"),
-        minisim::MODEL_VERSION
-    );
-    ExitCode::from(2)
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match commands::run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let (code, hint) = failure::classify(&e);
+            eprintln!("error: {e:#}");
+            if let Some(hint) = hint {
+                eprintln!("       hint: {hint}");
+            }
+            ExitCode::from(code)
+        }
+    }
 }

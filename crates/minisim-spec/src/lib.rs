@@ -21,6 +21,7 @@
 mod acquisition;
 mod error;
 mod overrides;
+mod presets;
 mod spec;
 pub mod steps;
 mod sweep;
@@ -29,6 +30,7 @@ mod validate;
 pub use acquisition::{Acquisition, Optics};
 pub use error::{Issue, SpecError};
 pub use overrides::parse_assignment;
+pub use presets::{PRESETS, Preset, preset_names};
 pub use spec::{Output, Spec, SpecDraft};
 pub use steps::{
     Calcium, Composite, Digitize, Ensembles, Indicator, Interpolation, Kinetics, Leakage,

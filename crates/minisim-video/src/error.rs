@@ -77,14 +77,14 @@ pub enum VideoError {
         message: String,
     },
     /// An I/O operation failed.
-    #[error("{path}: {action}: {source}")]
+    #[error("{path}: {action}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
         /// What was being done.
         action: &'static str,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (shown in the message, so not a `source`).
+        error: std::io::Error,
     },
     /// An encoder failed.
     #[error("{path}: encoding failed: {message}")]
@@ -104,9 +104,9 @@ pub(crate) fn io(
     action: &'static str,
 ) -> impl FnOnce(std::io::Error) -> VideoError {
     let path = path.into();
-    move |source| VideoError::Io {
+    move |error| VideoError::Io {
         path,
         action,
-        source,
+        error,
     }
 }

@@ -81,10 +81,18 @@ fn temp_file(dest: &Path) -> Result<(File, TempFile), VideoError> {
         _ => PathBuf::from("."),
     };
     if !parent.is_dir() {
+        let (kind, what) = if parent.exists() {
+            (std::io::ErrorKind::NotADirectory, "is not a directory")
+        } else {
+            (
+                std::io::ErrorKind::NotFound,
+                "does not exist; create it first",
+            )
+        };
         return Err(VideoError::Io {
             path: parent,
             action: "output directory",
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "does not exist"),
+            error: std::io::Error::new(kind, what),
         });
     }
     let name = dest
@@ -101,7 +109,7 @@ fn temp_file(dest: &Path) -> Result<(File, TempFile), VideoError> {
         .read(true)
         .create_new(true)
         .open(&path)
-        .map_err(io(&path, "create"))?;
+        .map_err(io(&parent, "cannot create a file in the output directory"))?;
     Ok((file, TempFile { path, keep: false }))
 }
 

@@ -59,9 +59,9 @@
 
 pub use minisim_spec::{
     Acquisition, Axis, Calcium, Composite, Digitize, Ensembles, Indicator, Interpolation, Issue,
-    Kinetics, Leakage, MODEL_VERSION, MotionCrop, Neuropil, Optics, Output, PhotonField,
-    PlaceNeurons, Spec, SpecDraft, SpecError, Spikes, Step, StepKind, Sweep, SweptSpec,
-    Vasculature, Vignette, parse_assignment, steps, sweep,
+    Kinetics, Leakage, MODEL_VERSION, MotionCrop, Neuropil, Optics, Output, PRESETS, PhotonField,
+    PlaceNeurons, Preset, Spec, SpecDraft, SpecError, Spikes, Step, StepKind, Sweep, SweptSpec,
+    Vasculature, Vignette, parse_assignment, preset_names, steps, sweep,
 };
 
 pub use minisim_render::{
@@ -70,8 +70,9 @@ pub use minisim_render::{
 };
 
 pub use minisim_cache::{
-    CacheError, EntryInfo, GcReport, Persist, cache_dir, gc as cache_gc, list as cache_list,
-    remove as cache_remove, simulate_cached, store as cache_store, verify as cache_verify,
+    CacheError, CacheOutcome, EntryInfo, GcReport, Persist, cache_dir, gc as cache_gc,
+    list as cache_list, remove as cache_remove, simulate_cached, simulate_cached_with,
+    store as cache_store, verify as cache_verify,
 };
 
 pub use minisim_video::{

@@ -1,0 +1,416 @@
+//! The subcommands.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use minisim::{
+    PRESETS, PerfTracker, Persist, SimulateOptions, Spec, StepKind, VideoOptions, cache_dir,
+    cache_gc, cache_list, cache_remove, cache_verify, simulate, simulate_cached, simulate_video,
+};
+
+use crate::failure::usage;
+use crate::preview;
+use crate::spec_input::{SpecArgs, set_threads};
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a spec straight to a video or stack file (.avi, .tif, .npy; .mkv/.mp4 with ffmpeg).
+    Render(RenderArgs),
+    /// Simulate a recording and write it as a directory of .npy files + recording.json.
+    Simulate(SimulateArgs),
+    /// Check a spec; print its canonical JSON (stdout) and cache key (stderr).
+    Validate(ValidateArgs),
+    /// List or show the built-in presets.
+    Presets {
+        #[command(subcommand)]
+        command: PresetsCommand,
+    },
+    /// Inspect and manage the recording cache.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+    /// Draw a PNG: mean image, max projection with cell outlines, motion path, ΔF/F traces.
+    Preview(PreviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    spec: SpecArgs,
+    /// Output file; its extension chooses the format.
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
+    /// Codec: Y800 (default for .avi), MJPG, FFV1 (.mkv), H264 (.mp4).
+    #[arg(long)]
+    codec: Option<String>,
+    /// Value shown as black in 8-bit formats (default 0).
+    #[arg(long)]
+    vmin: Option<f64>,
+    /// Value shown as white in 8-bit formats (default 2^bit_depth − 1).
+    #[arg(long)]
+    vmax: Option<f64>,
+    /// Playback rate written in the file (default: the spec's frame rate).
+    #[arg(long)]
+    fps: Option<f64>,
+    /// Frames rendered per chunk (memory and parallelism; never changes the output).
+    #[arg(long, default_value_t = 16)]
+    chunk_frames: usize,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Do not show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+    /// Print a table of time per pipeline phase.
+    #[arg(long)]
+    perf: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    spec: SpecArgs,
+    /// Output directory (must not exist or be empty).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Stop after this stage (e.g. composite); observed is then that stage's movie.
+    #[arg(long, value_name = "STAGE")]
+    until: Option<String>,
+    /// Serve from / store into the cache ($MINISIM_CACHE or the platform cache dir).
+    #[arg(long)]
+    cached: bool,
+    /// Keep these stages' movies as snapshots too (repeatable).
+    #[arg(long = "snapshot", value_name = "STAGE")]
+    snapshots: Vec<String>,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print a table of time per pipeline phase.
+    #[arg(long)]
+    perf: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    spec: SpecArgs,
+    /// Print only the cache key.
+    #[arg(long)]
+    key: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PresetsCommand {
+    /// Names and descriptions.
+    List,
+    /// A preset's canonical JSON.
+    Show { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Print the cache directory.
+    Path,
+    /// List entries: key, size, last use, frames×H×W.
+    Ls,
+    /// Load and check every entry; exit 1 if any is corrupt.
+    Verify,
+    /// Remove least-recently-used entries until the cache fits in SIZE (e.g. 500M, 2G).
+    Gc {
+        #[arg(long, value_name = "SIZE")]
+        max_size: String,
+    },
+    /// Remove one entry.
+    Rm { key: String },
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    #[command(flatten)]
+    spec: SpecArgs,
+    /// Output PNG.
+    #[arg(short, long, value_name = "PNG")]
+    output: PathBuf,
+    /// Render at most this many frames for the preview.
+    #[arg(long, default_value_t = 400)]
+    frames: u64,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Render(a) => render(a),
+        Command::Simulate(a) => simulate_cmd(a),
+        Command::Validate(a) => validate(a),
+        Command::Presets { command } => presets(command),
+        Command::Cache { command } => cache(command),
+        Command::Preview(a) => preview_cmd(a),
+    }
+}
+
+fn perf_table(perf: &Option<Arc<PerfTracker>>) {
+    if let Some(p) = perf {
+        eprint!("{}", p.table());
+    }
+}
+
+fn render(a: RenderArgs) -> anyhow::Result<()> {
+    set_threads(a.threads)?;
+    let spec = a.spec.load()?;
+    let perf = a.perf.then(|| Arc::new(PerfTracker::new()));
+    let options = VideoOptions {
+        chunk_frames: a.chunk_frames,
+        fps: a.fps,
+        vmin: a.vmin,
+        vmax: a.vmax,
+        codec: a.codec,
+        progress: !a.no_progress,
+        perf: perf.clone(),
+        bigtiff: None,
+    };
+    let start = Instant::now();
+    let path = simulate_video(&spec, &a.output, &options)?;
+    let acq = spec.acquisition();
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote {}: {} frames of {}×{} px in {:.1} s ({:.0} frames/s)",
+        path.display(),
+        acq.frames,
+        acq.fov_px[0],
+        acq.fov_px[1],
+        secs,
+        acq.frames as f64 / secs.max(1e-9)
+    );
+    perf_table(&perf);
+    Ok(())
+}
+
+fn parse_stage(name: &str, flag: &str) -> anyhow::Result<StepKind> {
+    name.parse::<StepKind>().map_err(|e| {
+        usage(
+            format!("{flag} {name}: {e}"),
+            "stages are step kinds, in pipeline order",
+        )
+    })
+}
+
+fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
+    set_threads(a.threads)?;
+    let mut spec = a.spec.load()?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|s| parse_stage(s, "--until"))
+        .transpose()?;
+    if !a.snapshots.is_empty() {
+        let stages: Vec<String> = a
+            .snapshots
+            .iter()
+            .map(|s| parse_stage(s, "--snapshot").map(|k| k.name().to_owned()))
+            .collect::<anyhow::Result<_>>()?;
+        spec = spec
+            .with_override("output.snapshot_stages", serde_json::json!(stages))
+            .context("--snapshot")?;
+    }
+    if a.cached && until.is_some() {
+        return Err(usage(
+            "--until cannot be combined with --cached",
+            "the cache holds complete recordings only",
+        ));
+    }
+    if let Ok(mut entries) = std::fs::read_dir(&a.output)
+        && entries.next().is_some()
+    {
+        return Err(usage(
+            format!("{}: already exists and is not empty", a.output.display()),
+            "choose a new output directory",
+        ));
+    }
+    let perf = a.perf.then(|| Arc::new(PerfTracker::new()));
+    let start = Instant::now();
+    let rec = if a.cached {
+        simulate_cached(&spec, None)?
+    } else {
+        simulate(
+            &spec,
+            &SimulateOptions {
+                until,
+                perf: perf.clone(),
+                ..Default::default()
+            },
+        )?
+    };
+    rec.save(&a.output)?;
+    let (t, h, w) = rec.observed.shape();
+    eprintln!(
+        "wrote {}: {t}×{h}×{w} observed, {} cells, key {} ({:.1} s)",
+        a.output.display(),
+        rec.truth.cells.len(),
+        &rec.cache_key[..16],
+        start.elapsed().as_secs_f64()
+    );
+    perf_table(&perf);
+    Ok(())
+}
+
+fn validate(a: ValidateArgs) -> anyhow::Result<()> {
+    let spec = a.spec.load()?;
+    if a.key {
+        println!("{}", spec.cache_key());
+    } else {
+        println!("{}", spec.to_json_pretty());
+        eprintln!("valid; cache key {}", spec.cache_key());
+    }
+    Ok(())
+}
+
+fn presets(command: PresetsCommand) -> anyhow::Result<()> {
+    match command {
+        PresetsCommand::List => {
+            for p in PRESETS {
+                println!("{:<10} {}", p.name, p.description);
+            }
+        }
+        PresetsCommand::Show { name } => {
+            let spec = Spec::preset(&name).map_err(|_| {
+                usage(
+                    format!(
+                        "{name}: unknown preset; available: {}",
+                        minisim::preset_names()
+                    ),
+                    "`minisim-cli presets list` describes them",
+                )
+            })?;
+            println!("{}", spec.to_json_pretty());
+        }
+    }
+    Ok(())
+}
+
+/// Parse `500M`, `2G`, `1.5GiB`, `100k` or plain bytes (powers of 1024).
+pub fn parse_size(text: &str) -> anyhow::Result<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num.parse().map_err(|_| {
+        usage(
+            format!("--max-size {text}: not a size"),
+            "use e.g. 500M, 2G or 1048576",
+        )
+    })?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => {
+            return Err(usage(
+                format!("--max-size {text}: unknown unit \"{other}\""),
+                "use K, M, G or T",
+            ));
+        }
+    };
+    Ok((value * scale as f64) as u64)
+}
+
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= (1u64 << 30) as f64 {
+        format!("{:.1} GiB", b / (1u64 << 30) as f64)
+    } else if b >= (1u64 << 20) as f64 {
+        format!("{:.1} MiB", b / (1u64 << 20) as f64)
+    } else {
+        format!("{:.0} KiB", b / 1024.0)
+    }
+}
+
+fn cache(command: CacheCommand) -> anyhow::Result<()> {
+    match command {
+        CacheCommand::Path => println!("{}", cache_dir()?.display()),
+        CacheCommand::Ls => {
+            let entries = cache_list(None)?;
+            println!("{:<64} {:>10} {:>10} shape", "key", "size", "last use");
+            for e in &entries {
+                let shape = e
+                    .shape
+                    .map(|(t, h, w)| format!("{t}×{h}×{w}"))
+                    .unwrap_or_else(|| "?".into());
+                println!(
+                    "{:<64} {:>10} {:>9}m {}",
+                    e.key,
+                    human(e.bytes),
+                    e.age().as_secs() / 60,
+                    shape
+                );
+            }
+            eprintln!(
+                "{} entries, {} in {}",
+                entries.len(),
+                human(entries.iter().map(|e| e.bytes).sum()),
+                cache_dir()?.display()
+            );
+        }
+        CacheCommand::Verify => {
+            let results = cache_verify(None)?;
+            let mut bad = 0;
+            for (e, r) in &results {
+                match r {
+                    Ok(()) => println!("ok      {}", e.key),
+                    Err(err) => {
+                        bad += 1;
+                        println!("CORRUPT {}: {err}", e.key);
+                    }
+                }
+            }
+            if bad > 0 {
+                anyhow::bail!(
+                    "{bad} of {} cache entries are corrupt; `minisim-cli cache rm KEY` removes one, a cached simulate re-creates it",
+                    results.len()
+                );
+            }
+            eprintln!("{} entries verified", results.len());
+        }
+        CacheCommand::Gc { max_size } => {
+            let max = parse_size(&max_size)?;
+            let report = cache_gc(None, max)?;
+            eprintln!(
+                "removed {} entries ({}); {} remain",
+                report.removed.len(),
+                human(report.freed),
+                human(report.remaining)
+            );
+        }
+        CacheCommand::Rm { key } => {
+            cache_remove(None, &key)
+                .map_err(|e| usage(e.to_string(), "`minisim-cli cache ls` lists the keys"))?;
+            eprintln!("removed {key}");
+        }
+    }
+    Ok(())
+}
+
+fn preview_cmd(a: PreviewArgs) -> anyhow::Result<()> {
+    set_threads(a.threads)?;
+    let mut spec = a.spec.load()?;
+    if spec.acquisition().frames > a.frames {
+        spec = spec
+            .with_override("acquisition.frames", serde_json::json!(a.frames))
+            .context("--frames")?;
+    }
+    let rec = simulate(&spec, &SimulateOptions::default())?;
+    preview::write(&rec, &a.output)?;
+    eprintln!(
+        "wrote {}: top: mean image | max projection with in-focus cell outlines (green); bottom: motion path (red dy, blue dx) | ΔF/F of the 6 most active in-focus cells",
+        a.output.display()
+    );
+    Ok(())
+}
