@@ -1,7 +1,9 @@
 //! `cargo xtask`: developer automation for minisim.
 //!
 //! - `cargo xtask sweep SWEEP.json [--out rows.csv|rows.jsonl] [--shard K/N] [--jobs J]`
+//! - `cargo xtask bench [--quick] [--json OUT] [--scenario NAME]…`
 
+mod bench;
 mod metrics;
 mod sweep;
 
@@ -39,11 +41,72 @@ enum Task {
         #[arg(long)]
         no_progress: bool,
     },
+    /// Measure setup, throughput, peak memory and the RNG floor (release build advised).
+    Bench {
+        /// Tenth of the frames: a fast smoke run.
+        #[arg(long)]
+        quick: bool,
+        /// Write the full report as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Only these scenarios (repeatable).
+        #[arg(long)]
+        scenario: Vec<String>,
+    },
+    /// (internal) One benchmark measurement in a fresh process.
+    #[command(hide = true)]
+    BenchRun {
+        #[arg(long)]
+        scenario: String,
+        #[arg(long)]
+        mode: String,
+        #[arg(long)]
+        threads: usize,
+        #[arg(long)]
+        quick: bool,
+    },
+}
+
+fn sweep_task(
+    file: PathBuf,
+    out: Option<PathBuf>,
+    shard: Option<sweep::Shard>,
+    jobs: usize,
+    cache: Option<PathBuf>,
+    progress: bool,
+) -> anyhow::Result<()> {
+    let (base, axes) = sweep::load(&file)?;
+    let rows = sweep::run(&base, &axes, shard, jobs, cache.as_deref(), progress)?;
+    sweep::write(&rows, &axes, out.as_ref())?;
+    let failed = rows.iter().filter(|r| r.contains_key("error")).count();
+    let hits = rows
+        .iter()
+        .filter(|r| r.get("cached") == Some(&serde_json::json!(true)))
+        .count();
+    eprintln!(
+        "{} points: {} from the cache, {} simulated, {} failed",
+        rows.len(),
+        hits,
+        rows.len() - hits - failed,
+        failed
+    );
+    if failed > 0 {
+        anyhow::bail!("{failed} points failed; see the `error` column");
+    }
+    Ok(())
+}
+
+fn bench_task(quick: bool, json: Option<PathBuf>, scenarios: &[String]) -> anyhow::Result<()> {
+    let report = bench::run_all(quick, scenarios)?;
+    if let Some(path) = json {
+        bench::write_json(&report, &path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.task {
+    let result = match Cli::parse().task {
         Task::Sweep {
             file,
             out,
@@ -51,27 +114,18 @@ fn main() -> ExitCode {
             jobs,
             cache,
             no_progress,
-        } => (|| {
-            let (base, axes) = sweep::load(&file)?;
-            let rows = sweep::run(&base, &axes, shard, jobs, cache.as_deref(), !no_progress)?;
-            sweep::write(&rows, &axes, out.as_ref())?;
-            let failed = rows.iter().filter(|r| r.contains_key("error")).count();
-            let hits = rows
-                .iter()
-                .filter(|r| r.get("cached") == Some(&serde_json::json!(true)))
-                .count();
-            eprintln!(
-                "{} points: {} from the cache, {} simulated, {} failed",
-                rows.len(),
-                hits,
-                rows.len() - hits - failed,
-                failed
-            );
-            if failed > 0 {
-                anyhow::bail!("{failed} points failed; see the `error` column");
-            }
-            Ok(())
-        })(),
+        } => sweep_task(file, out, shard, jobs, cache, !no_progress),
+        Task::Bench {
+            quick,
+            json,
+            scenario,
+        } => bench_task(quick, json, &scenario),
+        Task::BenchRun {
+            scenario,
+            mode,
+            threads,
+            quick,
+        } => bench::run_one(&scenario, &mode, threads, quick).map(|r| println!("{r}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use minisim_spec::{Spec, StepKind};
 use minisim_steps::calcium::{self, CellState};
+use minisim_steps::composite::HaloGrid;
 use minisim_steps::{
     Dims, Streams, composite, digitize, leakage, motion_crop, neuropil, photon_field, vasculature,
     vignette,
@@ -105,9 +106,31 @@ struct FrameInputs {
     traces: Vec<f64>,
 }
 
-struct FrameOut {
-    observed: ChunkMovie,
-    snapshots: Vec<Vec<f32>>,
+/// Scratch planes reused by one worker across frames (no allocation per frame).
+struct Buffers {
+    canvas: Vec<f32>,
+    coarse: Vec<f32>,
+    fov: Vec<f32>,
+    scratch: Vec<f32>,
+}
+
+impl Buffers {
+    fn new(g: &Geometry, grid: HaloGrid) -> Self {
+        Buffers {
+            canvas: vec![0.0; g.canvas.len()],
+            coarse: vec![0.0; grid.dims.len()],
+            fov: vec![0.0; g.fov.len()],
+            scratch: Vec::new(),
+        }
+    }
+}
+
+/// Where one frame's results go: its slice of the chunk's observed movie and of each
+/// snapshot stage's movie.
+struct FrameSlots<'a> {
+    counts: Option<&'a mut [u16]>,
+    intensity: Option<&'a mut [f32]>,
+    snapshots: Vec<&'a mut [f32]>,
 }
 
 impl Renderer {
@@ -199,7 +222,7 @@ impl Renderer {
             .footprints
             .iter()
             .flatten()
-            .map(|fp| fp.weights.len() * std::mem::size_of::<f32>())
+            .map(|fp| fp.bytes())
             .sum()
     }
 
@@ -242,65 +265,76 @@ impl Renderer {
         FrameInputs { dff, traces }
     }
 
-    fn render_frame(&self, f: u64, inputs: &FrameInputs) -> FrameOut {
+    fn render_frame(&self, f: u64, inputs: &FrameInputs, buf: &mut Buffers, slots: FrameSlots<'_>) {
         let s = &self.scene;
         let g = s.geometry;
         let perf = self.perf.as_deref();
         let spec = &s.spec;
-        let mut canvas = vec![0f32; g.canvas.len()];
-        let mut fov = vec![0f32; g.fov.len()];
+        let Buffers {
+            canvas,
+            coarse,
+            fov,
+            scratch,
+        } = buf;
+        let FrameSlots {
+            mut counts,
+            intensity,
+            mut snapshots,
+        } = slots;
+        canvas.fill(0.0);
         let mut on_canvas = true;
-        let mut snapshots = Vec::new();
-        let mut counts = None;
+        let mut snap = 0;
         for &stage in &s.stages {
             if !stage.makes_movie() {
                 continue;
             }
             timed(perf, phase_of(stage), || match stage {
                 StepKind::Composite => {
+                    coarse.fill(0.0);
                     for ((fp, &b), &d) in s.footprints.iter().zip(&s.brightness).zip(&inputs.dff) {
                         if let Some(fp) = fp {
-                            composite::add(fp, b * (1.0 + d), &mut canvas, g.canvas);
+                            let scale = b * (1.0 + d);
+                            if let Some(core) = &fp.core {
+                                composite::add(core, scale, canvas, g.canvas);
+                            }
+                            if let Some(halo) = &fp.halo {
+                                composite::add(halo, scale, coarse, s.halo_grid.dims);
+                            }
                         }
                     }
+                    s.halo_grid.upsample_add(coarse, canvas, g.canvas);
                 }
-                StepKind::Neuropil => neuropil::add(&s.neuropil, &inputs.traces, &mut canvas),
+                StepKind::Neuropil => neuropil::add(&s.neuropil, &inputs.traces, canvas),
                 StepKind::Vasculature => {
                     let p = spec.vasculature().expect("stage runs");
-                    vasculature::apply(p, &s.vessels, g.frame_mid_s(f), &mut canvas);
+                    vasculature::apply(p, &s.vessels, g.frame_mid_s(f), canvas);
                 }
                 StepKind::MotionCrop => {
                     let p = spec.motion_crop().expect("stage runs");
-                    let mut scratch = Vec::new();
                     let plane = motion_crop::Canvas {
-                        data: &canvas,
+                        data: canvas,
                         dims: g.canvas,
                         margin: g.margin,
                     };
-                    motion_crop::shift_crop(
-                        p,
-                        plane,
-                        s.motion[f as usize],
-                        &mut fov,
-                        g.fov,
-                        &mut scratch,
-                    );
+                    motion_crop::shift_crop(p, plane, s.motion[f as usize], fov, g.fov, scratch);
                     on_canvas = false;
                 }
                 StepKind::Vignette => {
-                    to_fov(&mut on_canvas, &canvas, &mut fov, g);
-                    vignette::apply(&s.vignette, &mut fov);
+                    to_fov(&mut on_canvas, canvas, fov, g);
+                    vignette::apply(&s.vignette, fov);
                 }
                 StepKind::PhotonField => {
-                    to_fov(&mut on_canvas, &canvas, &mut fov, g);
-                    photon_field::apply(s.gains[f as usize], &mut fov);
+                    to_fov(&mut on_canvas, canvas, fov, g);
+                    photon_field::apply(s.gains[f as usize], fov);
                 }
-                StepKind::Leakage => leakage::apply(&s.leakage, &mut fov),
+                StepKind::Leakage => leakage::apply(&s.leakage, fov),
                 StepKind::Digitize => {
                     let p = spec.digitize().expect("stage runs");
+                    let out = counts
+                        .as_deref_mut()
+                        .expect("a counts slot when digitize runs");
                     let blocks = g.fov.height.div_ceil(ROW_BLOCK) as u64;
                     let streams = StageStreams::new(spec.seed(), label::DIGITIZE);
-                    let mut out = vec![0u16; g.fov.len()];
                     let w = g.fov.width;
                     for (b, ((lam, prnu), dst)) in fov
                         .chunks(ROW_BLOCK * w)
@@ -311,34 +345,25 @@ impl Renderer {
                         let mut rng = streams.stream(f * blocks + b as u64);
                         digitize::digitize_rows(p, lam, prnu, w, &mut rng, dst);
                     }
-                    counts = Some(out);
                 }
                 _ => {}
             });
             if self.snapshot_stages.contains(&stage) {
-                let mut snap = vec![0f32; g.fov.len()];
+                let dst = &mut *snapshots[snap];
+                snap += 1;
                 if on_canvas {
-                    motion_crop::crop(&canvas, g.canvas, g.margin, &mut snap, g.fov);
+                    motion_crop::crop(canvas, g.canvas, g.margin, dst, g.fov);
                 } else if stage == StepKind::Digitize {
-                    snap.iter_mut()
-                        .zip(counts.as_deref().unwrap_or(&[]))
-                        .for_each(|(d, &c)| *d = c as f32);
+                    let c = counts.as_deref().expect("counts written");
+                    dst.iter_mut().zip(c).for_each(|(d, &c)| *d = c as f32);
                 } else {
-                    snap.copy_from_slice(&fov);
+                    dst.copy_from_slice(fov);
                 }
-                snapshots.push(snap);
             }
         }
-        let observed = match counts {
-            Some(c) => ChunkMovie::Counts(c),
-            None => {
-                to_fov(&mut on_canvas, &canvas, &mut fov, g);
-                ChunkMovie::Intensity(fov)
-            }
-        };
-        FrameOut {
-            observed,
-            snapshots,
+        if let Some(out) = intensity {
+            to_fov(&mut on_canvas, canvas, fov, g);
+            out.copy_from_slice(fov);
         }
     }
 
@@ -364,39 +389,62 @@ impl Renderer {
                 snapshots: Vec::new(),
             });
         }
-        let this = &*self;
-        let outs: Vec<FrameOut> = inputs
-            .par_iter()
-            .enumerate()
-            .map(|(i, inp)| this.render_frame(start + i as u64, inp))
-            .collect();
-        let mut snapshots: Vec<(StepKind, Vec<f32>)> = self
+        let len = g.fov.len();
+        let counts = self.makes_counts();
+        let mut observed_u16 = if counts {
+            vec![0u16; n * len]
+        } else {
+            Vec::new()
+        };
+        let mut observed_f32 = if counts {
+            Vec::new()
+        } else {
+            vec![0f32; n * len]
+        };
+        let mut snapshot_data: Vec<Vec<f32>> = self
             .snapshot_stages
             .iter()
-            .map(|&k| (k, Vec::with_capacity(n * g.fov.len())))
+            .map(|_| vec![0f32; n * len])
             .collect();
-        let observed = if self.makes_counts() {
-            let mut all = Vec::with_capacity(n * g.fov.len());
-            for out in &outs {
-                if let ChunkMovie::Counts(c) = &out.observed {
-                    all.extend_from_slice(c);
-                }
-            }
-            ChunkMovie::Counts(all)
-        } else {
-            let mut all = Vec::with_capacity(n * g.fov.len());
-            for out in &outs {
-                if let ChunkMovie::Intensity(c) = &out.observed {
-                    all.extend_from_slice(c);
-                }
-            }
-            ChunkMovie::Intensity(all)
-        };
-        for out in outs {
-            for (slot, frame) in snapshots.iter_mut().zip(out.snapshots) {
-                slot.1.extend_from_slice(&frame);
+        let mut slots: Vec<FrameSlots<'_>> = (0..n)
+            .map(|_| FrameSlots {
+                counts: None,
+                intensity: None,
+                snapshots: Vec::new(),
+            })
+            .collect();
+        for (slot, frame) in slots.iter_mut().zip(observed_u16.chunks_mut(len)) {
+            slot.counts = Some(frame);
+        }
+        for (slot, frame) in slots.iter_mut().zip(observed_f32.chunks_mut(len)) {
+            slot.intensity = Some(frame);
+        }
+        for stage in snapshot_data.iter_mut() {
+            for (slot, frame) in slots.iter_mut().zip(stage.chunks_mut(len)) {
+                slot.snapshots.push(frame);
             }
         }
+        let this = &*self;
+        let grid = self.scene.halo_grid;
+        slots
+            .into_par_iter()
+            .zip(inputs.par_iter())
+            .enumerate()
+            .for_each_init(
+                || Buffers::new(&g, grid),
+                |buf, (i, (slot, inp))| this.render_frame(start + i as u64, inp, buf, slot),
+            );
+        let observed = if counts {
+            ChunkMovie::Counts(observed_u16)
+        } else {
+            ChunkMovie::Intensity(observed_f32)
+        };
+        let snapshots = self
+            .snapshot_stages
+            .iter()
+            .copied()
+            .zip(snapshot_data)
+            .collect();
         Some(Chunk {
             start,
             frames: n,
@@ -419,6 +467,7 @@ fn to_fov(on_canvas: &mut bool, canvas: &[f32], fov: &mut [f32], g: Geometry) {
     }
 }
 
+#[allow(clippy::ptr_arg)]
 fn crop_plane(plane: &[f32], g: Geometry) -> Vec<f32> {
     let mut out = vec![0f32; g.fov.len()];
     motion_crop::crop(plane, g.canvas, g.margin, &mut out, g.fov);
@@ -468,7 +517,12 @@ fn truth(r: Renderer) -> GroundTruth {
         ..Default::default()
     };
     for c in 0..n {
-        if let Some(fp) = s.footprints.get(c).and_then(Option::as_ref) {
+        let dense = s
+            .footprints
+            .get(c)
+            .and_then(Option::as_ref)
+            .and_then(|fp| composite::rasterize(fp, g.canvas));
+        if let Some(fp) = dense {
             let b = s.brightness[c];
             for py in 0..fp.dims.height {
                 let y = fp.y0 + py as i64 - g.margin as i64;

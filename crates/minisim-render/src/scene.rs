@@ -4,7 +4,7 @@
 
 use minisim_spec::{Spec, StepKind};
 use minisim_steps::calcium::{self, Recursion, Timing};
-use minisim_steps::composite::{self, Footprint};
+use minisim_steps::composite::{self, Footprint, HaloGrid};
 use minisim_steps::place_neurons::{self, Cell, Region};
 use minisim_steps::spikes::{self, Trains};
 use minisim_steps::vasculature::{self, Vessel};
@@ -91,6 +91,8 @@ pub(crate) struct Scene {
     pub trains: Trains,
     pub recursions: Vec<Recursion>,
     pub footprints: Vec<Option<Footprint>>,
+    /// The coarse grid the halos live on.
+    pub halo_grid: HaloGrid,
     /// expression × resting brightness, per cell.
     pub brightness: Vec<f32>,
     pub focus_weight: Vec<f64>,
@@ -239,6 +241,7 @@ impl Scene {
             trains,
             recursions,
             footprints,
+            halo_grid: HaloGrid::of(g.canvas),
             brightness,
             focus_weight,
             neuropil,

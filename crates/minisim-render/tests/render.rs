@@ -343,6 +343,6 @@ fn footprint_memory_at_512_is_bounded() {
         bytes as f64 / 1e6,
         csr as f64 / 1e6
     );
-    assert!(bytes < 50_000_000, "{bytes} bytes");
-    assert!(csr <= bytes);
+    assert!(bytes < 50_000_000, "{bytes} bytes in the renderer");
+    assert!(csr < 50_000_000, "{csr} bytes in the ground truth");
 }

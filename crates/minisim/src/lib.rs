@@ -80,6 +80,9 @@ pub use minisim_video::{
     simulate_video,
 };
 
+/// The physics kernels, one module per step kind (for power users and benchmarks).
+pub use minisim_steps as physics;
+
 /// Every error minisim's API returns.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
