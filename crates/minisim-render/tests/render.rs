@@ -346,3 +346,27 @@ fn footprint_memory_at_512_is_bounded() {
     assert!(bytes < 50_000_000, "{bytes} bytes in the renderer");
     assert!(csr < 50_000_000, "{csr} bytes in the ground truth");
 }
+
+/// Every shipped preset renders (shortened), with counts within its ADC range.
+#[test]
+fn every_preset_renders() {
+    for preset in minisim_spec::PRESETS {
+        let spec = Spec::preset(preset.name)
+            .unwrap()
+            .with_overrides([
+                ("acquisition.frames", json!(3)),
+                ("acquisition.fov_px", json!([48, 64])),
+            ])
+            .unwrap();
+        let rec = run(&spec, 2);
+        assert_eq!(rec.observed.shape(), (3, 48, 64), "{}", preset.name);
+        if let (Movie::Counts(c), Some(d)) = (&rec.observed, spec.digitize()) {
+            assert!(c.iter().all(|&v| v <= d.max_count()), "{}", preset.name);
+            assert!(
+                c.iter().any(|&v| v > 0),
+                "{}: a movie, not black",
+                preset.name
+            );
+        }
+    }
+}

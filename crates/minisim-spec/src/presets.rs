@@ -28,6 +28,26 @@ pub const PRESETS: &[Preset] = &[
         json: include_str!("../../../presets/quick.json"),
     },
     Preset {
+        name: "ucla-v4",
+        description: "UCLA Miniscope v4: PYTHON-480 sensor, 608×608 px over ≈ 1 mm, NA 0.35 class, 30 Hz, 8-bit stream",
+        json: include_str!("../../../presets/ucla-v4.json"),
+    },
+    Preset {
+        name: "ucla-v3",
+        description: "UCLA Miniscope v3: MT9V032 sensor, 752×480 px over ≈ 700×450 µm, 30 Hz, 10-bit",
+        json: include_str!("../../../presets/ucla-v3.json"),
+    },
+    Preset {
+        name: "nvista3",
+        description: "Inscopix nVista 3 class: 1280×800 px at 0.75 µm/px, 20 Hz, 12-bit",
+        json: include_str!("../../../presets/nvista3.json"),
+    },
+    Preset {
+        name: "wireless",
+        description: "wire-free miniscope class: 200×200 px, 15 Hz, 8-bit, strong row noise",
+        json: include_str!("../../../presets/wireless.json"),
+    },
+    Preset {
         name: "ideal",
         description: "no motion, vessels, bleaching, flicker or sensor noise beyond shot noise; 16-bit, 1 DN/e⁻ (algorithm debugging)",
         json: include_str!("../../../presets/ideal.json"),
