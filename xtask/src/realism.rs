@@ -2,7 +2,8 @@
 //! seen in real one-photon miniscope recordings. Every statistic uses the movie alone.
 //!
 //! - PNR: CNMF-E's peak-to-noise image: frames filtered with a centre-surround kernel
-//!   (Gaussian σ = 3 px minus its mean over a (4σ+1)² window), per pixel
+//!   (Gaussian σ = gSig minus its mean over a (4σ+1)² window; gSig = 5 µm in pixels,
+//!   ≈ 3 px for ucla-v4, as CNMF-E users set it to the soma radius), per pixel
 //!   (max − median) / (1.4826 · MAD) over the first 200 frames (the frame count at which
 //!   pure noise gives ≈ 2.7 / 3.3 / 3.9); percentiles over the central pixels.
 //! - top-3 variance: fraction of the variance of the 8×8-block-averaged, mean-subtracted
@@ -85,11 +86,10 @@ fn central(h: usize, w: usize, frac: f64) -> Vec<(usize, usize)> {
     out
 }
 
-fn pnr(movie: &Array3<f32>) -> [f64; 3] {
+fn pnr(movie: &Array3<f32>, g_sig: f64) -> [f64; 3] {
     let t = movie.dim().0.min(200);
     let (_, h, w) = movie.dim();
-    let g_sig = 3.0;
-    let r = (2.0 * g_sig) as usize; // (4σ+1)² window
+    let r = (2.0 * g_sig).round() as usize; // (4σ+1)² window
     // Mean of the Gaussian over the window, to make the kernel zero-mean.
     let k = minisim::physics::math::gauss::kernel(g_sig);
     let kr = k.len() / 2;
@@ -359,7 +359,7 @@ pub fn stats(spec: &Spec, frames: u64) -> anyhow::Result<Vec<Stat>> {
         Movie::Intensity(i) => (i.clone(), None),
     };
     let mean_image = movie.mean_axis(Axis(0)).expect("frames");
-    let p = pnr(&movie);
+    let p = pnr(&movie, (5.0 / spec.acquisition().pixel_um).max(2.0));
     let (m50, m99) = motion(&movie);
     let (drift, ptc) = bleach_and_gain(&movie);
     let mut out = vec![
@@ -450,7 +450,7 @@ mod tests {
             let z: f64 = StandardNormal.sample(&mut rng);
             z as f32 * 10.0 + 100.0
         });
-        let p = pnr(&movie);
+        let p = pnr(&movie, 3.0);
         for (got, want, tol) in [(p[0], 2.70, 0.12), (p[1], 3.27, 0.15), (p[2], 3.89, 0.3)] {
             assert!((got - want).abs() < tol, "{p:?}");
         }
