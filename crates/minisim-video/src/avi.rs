@@ -389,15 +389,9 @@ impl AviSink {
 
 impl FrameSink for AviSink {
     fn write(&mut self, frames: Frames<'_>) -> Result<(), VideoError> {
-        let n = self.config.pixels();
-        match frames {
-            Frames::Counts(c) => c
-                .chunks_exact(n)
-                .try_for_each(|f| self.write_frame(Frames::Counts(f))),
-            Frames::Intensity(c) => c
-                .chunks_exact(n)
-                .try_for_each(|f| self.write_frame(Frames::Intensity(f))),
-        }
+        frames
+            .each(self.config.pixels())
+            .try_for_each(|f| self.write_frame(f))
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), VideoError> {

@@ -162,15 +162,9 @@ impl FfmpegSink {
 
 impl FrameSink for FfmpegSink {
     fn write(&mut self, frames: Frames<'_>) -> Result<(), VideoError> {
-        let n = self.config.pixels();
-        match frames {
-            Frames::Counts(c) => c
-                .chunks_exact(n)
-                .try_for_each(|f| self.encode(Frames::Counts(f))),
-            Frames::Intensity(c) => c
-                .chunks_exact(n)
-                .try_for_each(|f| self.encode(Frames::Intensity(f))),
-        }
+        frames
+            .each(self.config.pixels())
+            .try_for_each(|f| self.encode(f))
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), VideoError> {

@@ -12,7 +12,7 @@ pub enum Frames<'a> {
     Intensity(&'a [f32]),
 }
 
-impl Frames<'_> {
+impl<'a> Frames<'a> {
     /// Number of values.
     pub fn len(&self) -> usize {
         match self {
@@ -24,6 +24,18 @@ impl Frames<'_> {
     /// True if there are no values.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The single frames of `pixels` values each, in order.
+    pub fn each(self, pixels: usize) -> impl Iterator<Item = Frames<'a>> {
+        let (counts, intensity) = match self {
+            Frames::Counts(c) => (Some(c.chunks_exact(pixels).map(Frames::Counts)), None),
+            Frames::Intensity(c) => (None, Some(c.chunks_exact(pixels).map(Frames::Intensity))),
+        };
+        counts
+            .into_iter()
+            .flatten()
+            .chain(intensity.into_iter().flatten())
     }
 }
 

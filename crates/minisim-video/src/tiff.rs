@@ -99,15 +99,10 @@ impl<K: TiffKind> TiffSink<K> {
 
 impl<K: TiffKind + 'static> FrameSink for TiffSink<K> {
     fn write(&mut self, frames: Frames<'_>) -> Result<(), VideoError> {
-        let n = self.config.pixels();
-        match frames {
-            Frames::Counts(c) => c
-                .chunks_exact(n)
-                .try_for_each(|f| self.page::<colortype::Gray16>(f)),
-            Frames::Intensity(c) => c
-                .chunks_exact(n)
-                .try_for_each(|f| self.page::<colortype::Gray32Float>(f)),
-        }
+        frames.each(self.config.pixels()).try_for_each(|f| match f {
+            Frames::Counts(c) => self.page::<colortype::Gray16>(c),
+            Frames::Intensity(c) => self.page::<colortype::Gray32Float>(c),
+        })
     }
 
     fn finish(self: Box<Self>) -> Result<(), VideoError> {

@@ -130,6 +130,16 @@ fn python_read(reader: &str, path: &Path) -> (Vec<u8>, String) {
     )
 }
 
+/// Mean absolute difference, DN, between decoded 8-bit frames and observed counts.
+fn mean_abs_error(decoded: &[u8], observed: &Array3<u16>) -> f64 {
+    let total: f64 = decoded
+        .iter()
+        .zip(observed.iter())
+        .map(|(&a, &b)| (a as f64 - b as f64).abs())
+        .sum();
+    total / decoded.len() as f64
+}
+
 fn u16_bytes(a: &Array3<u16>) -> Vec<u8> {
     a.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
@@ -321,12 +331,7 @@ fn mjpg_decodes_close_to_the_observed_counts() {
     simulate_video(&spec, &path, &opts).unwrap();
     let got = ffmpeg_decode(&path, "gray");
     assert_eq!(got.len(), observed.len());
-    let mean_abs: f64 = got
-        .iter()
-        .zip(observed.iter())
-        .map(|(&a, &b)| (a as f64 - b as f64).abs())
-        .sum::<f64>()
-        / got.len() as f64;
+    let mean_abs = mean_abs_error(&got, &observed);
     assert!(
         mean_abs < 3.0,
         "JPEG q{} error {mean_abs} DN",
@@ -395,12 +400,7 @@ fn h264_mp4_decodes_close_to_the_observed_counts() {
     assert_eq!(ffprobe_frames(&path), 12);
     let got = ffmpeg_decode(&path, "gray");
     assert_eq!(got.len(), observed.len());
-    let mean_abs: f64 = got
-        .iter()
-        .zip(observed.iter())
-        .map(|(&a, &b)| (a as f64 - b as f64).abs())
-        .sum::<f64>()
-        / got.len() as f64;
+    let mean_abs = mean_abs_error(&got, &observed);
     // crf 18 on a noisy 8-bit movie: a few DN of error on average, no range shift.
     assert!(mean_abs < 4.0, "H.264 error {mean_abs} DN");
     let mean_got = got.iter().map(|&v| v as f64).sum::<f64>() / got.len() as f64;
