@@ -112,6 +112,8 @@ struct Buffers {
     coarse: Vec<f32>,
     fov: Vec<f32>,
     scratch: Vec<f32>,
+    /// One blur sample, FOV-sized (intra-exposure motion blur).
+    sample: Vec<f32>,
 }
 
 impl Buffers {
@@ -121,6 +123,7 @@ impl Buffers {
             coarse: vec![0.0; grid.dims.len()],
             fov: vec![0.0; g.fov.len()],
             scratch: Vec::new(),
+            sample: Vec::new(),
         }
     }
 }
@@ -275,6 +278,7 @@ impl Renderer {
             coarse,
             fov,
             scratch,
+            sample,
         } = buf;
         let FrameSlots {
             mut counts,
@@ -316,7 +320,24 @@ impl Renderer {
                         dims: g.canvas,
                         margin: g.margin,
                     };
-                    motion_crop::shift_crop(p, plane, s.motion[f as usize], fov, g.fov, scratch);
+                    let start = s.motion[f as usize];
+                    let next = s.motion.get(f as usize + 1).copied().unwrap_or(start);
+                    let fraction = g.timing.exposure_s / g.timing.period_s;
+                    let positions =
+                        motion_crop::blur_positions(start, next, fraction, p.exposure_blur_samples);
+                    if let [only] = positions[..] {
+                        motion_crop::shift_crop(p, plane, only, fov, g.fov, scratch);
+                    } else {
+                        fov.fill(0.0);
+                        sample.resize(g.fov.len(), 0.0);
+                        let weight = 1.0 / positions.len() as f32;
+                        for pos in positions {
+                            motion_crop::shift_crop(p, plane, pos, sample, g.fov, scratch);
+                            fov.iter_mut()
+                                .zip(sample.iter())
+                                .for_each(|(a, &b)| *a += weight * b);
+                        }
+                    }
                     on_canvas = false;
                 }
                 StepKind::Vignette => {

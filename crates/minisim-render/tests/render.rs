@@ -370,3 +370,65 @@ fn every_preset_renders() {
         }
     }
 }
+
+/// Intra-exposure motion blur: without motion it changes nothing; with fast motion it
+/// removes high-frequency energy (mean |Laplacian| of the frames drops).
+#[test]
+fn exposure_blur_averages_the_path_during_the_exposure() {
+    let laplacian = |m: &ndarray::Array3<f32>| {
+        let (t, h, w) = m.dim();
+        let mut acc = 0.0f64;
+        for f in 0..t {
+            for y in 1..h - 1 {
+                for x in 1..w - 1 {
+                    let l = 4.0 * m[[f, y, x]]
+                        - m[[f, y - 1, x]]
+                        - m[[f, y + 1, x]]
+                        - m[[f, y, x - 1]]
+                        - m[[f, y, x + 1]];
+                    acc += l.abs() as f64;
+                }
+            }
+        }
+        acc
+    };
+    let until = SimulateOptions {
+        until: Some(StepKind::MotionCrop),
+        ..Default::default()
+    };
+    let movie = |spec: &Spec| match simulate(spec, &until).unwrap().observed {
+        Movie::Intensity(m) => m,
+        Movie::Counts(_) => panic!("intensity expected before digitize"),
+    };
+    let still = small(6)
+        .with_overrides([
+            ("steps.motion_crop.ou_sigma_um", json!(0.0)),
+            ("steps.motion_crop.jump_rate_hz", json!(0.0)),
+        ])
+        .unwrap();
+    let a = movie(&still);
+    let b = movie(
+        &still
+            .with_override("steps.motion_crop.exposure_blur_samples", json!(5))
+            .unwrap(),
+    );
+    assert!(
+        a.iter()
+            .zip(b.iter())
+            .all(|(x, y)| (x - y).abs() <= 1e-5 * (1.0 + x.abs()))
+    );
+    let fast = small(6)
+        .with_overrides([
+            ("steps.motion_crop.ou_sigma_um", json!(6.0)),
+            ("steps.motion_crop.ou_tau_s", json!(0.05)),
+            ("steps.motion_crop.max_shift_um", json!(20.0)),
+        ])
+        .unwrap();
+    let sharp = laplacian(&movie(&fast));
+    let blurred = laplacian(&movie(
+        &fast
+            .with_override("steps.motion_crop.exposure_blur_samples", json!(8))
+            .unwrap(),
+    ));
+    assert!(blurred < 0.9 * sharp, "blurred {blurred} vs sharp {sharp}");
+}

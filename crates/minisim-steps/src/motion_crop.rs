@@ -114,6 +114,30 @@ pub fn shift_crop(
     }
 }
 
+/// Positions sampled for intra-exposure motion blur of frame f: the tissue moves
+/// linearly from `start` to `next` over one frame period, the exposure covers the first
+/// `exposure_fraction` of it, and `samples` positions at the centres of equal sub-
+/// intervals of the exposure are averaged. One sample is the start position (no blur).
+pub fn blur_positions(
+    start: [f64; 2],
+    next: [f64; 2],
+    exposure_fraction: f64,
+    samples: u32,
+) -> Vec<[f64; 2]> {
+    if samples <= 1 {
+        return vec![start];
+    }
+    (0..samples)
+        .map(|j| {
+            let a = (j as f64 + 0.5) / samples as f64 * exposure_fraction;
+            [
+                start[0] + a * (next[0] - start[0]),
+                start[1] + a * (next[1] - start[1]),
+            ]
+        })
+        .collect()
+}
+
 /// Crop the centre of the canvas to the FOV without shifting (for snapshots of canvas
 /// stages and specs without `motion_crop`).
 pub fn crop(canvas: &[f32], canvas_dims: Dims, margin: usize, out: &mut [f32], fov: Dims) {
@@ -166,6 +190,25 @@ mod tests {
             q.iter()
                 .all(|v| v[0].abs() <= 2.0 + 1e-12 && v[1].abs() <= 2.0 + 1e-12)
         );
+    }
+
+    #[test]
+    fn blur_positions_cover_the_exposure_evenly() {
+        assert_eq!(
+            blur_positions([1.0, 2.0], [5.0, 6.0], 0.5, 1),
+            vec![[1.0, 2.0]]
+        );
+        let p = blur_positions([0.0, 0.0], [4.0, -8.0], 1.0, 4);
+        let want = [0.125, 0.375, 0.625, 0.875];
+        for (q, w) in p.iter().zip(want) {
+            assert!(
+                (q[0] - 4.0 * w).abs() < 1e-12 && (q[1] + 8.0 * w).abs() < 1e-12,
+                "{p:?}"
+            );
+        }
+        // A half-period exposure spans the first half of the way.
+        let half = blur_positions([0.0, 0.0], [2.0, 0.0], 0.5, 2);
+        assert_eq!(half, vec![[0.25, 0.0], [0.75, 0.0]]);
     }
 
     #[test]

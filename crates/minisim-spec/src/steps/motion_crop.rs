@@ -42,6 +42,9 @@ pub struct MotionCrop {
     pub max_shift_um: f64,
     /// Interpolation kernel. Default `lanczos3`.
     pub interpolation: Interpolation,
+    /// Intra-exposure motion blur: positions along the tissue's path during the
+    /// exposure averaged per frame, 1..=16; 1 = no blur. Default 1.
+    pub exposure_blur_samples: u32,
 }
 
 impl Default for MotionCrop {
@@ -53,6 +56,7 @@ impl Default for MotionCrop {
             jump_um: 4.0,
             max_shift_um: 10.0,
             interpolation: Interpolation::Lanczos3,
+            exposure_blur_samples: 1,
         }
     }
 }
@@ -64,5 +68,14 @@ impl MotionCrop {
         v.non_negative("jump_rate_hz", self.jump_rate_hz);
         v.non_negative("jump_um", self.jump_um);
         v.positive("max_shift_um", self.max_shift_um);
+        if !(1..=16).contains(&self.exposure_blur_samples) {
+            v.fail(
+                "exposure_blur_samples",
+                format!(
+                    "must satisfy 1 <= exposure_blur_samples <= 16 (got {})",
+                    self.exposure_blur_samples
+                ),
+            );
+        }
     }
 }
