@@ -80,6 +80,9 @@ pub use minisim_video::{
     simulate_video,
 };
 
+/// Scoring extraction results against the ground truth (footprint matching so far).
+pub use minisim_score as score;
+
 /// The physics kernels, one module per step kind (for power users and benchmarks).
 pub use minisim_steps as physics;
 
