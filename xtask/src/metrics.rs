@@ -22,10 +22,8 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 /// - `mean_counts`: mean of the observed movie (counts, or intensity when sensorless);
 /// - `adc_utilisation`: 99.9th percentile of the counts over the ADC's full scale;
 /// - `fraction_saturated`: fraction of pixel-frames at full scale;
-/// - `median_pnr_in_focus`: median over in-focus cells in the FOV (focus weight > 0.5)
-///   of the ground-truth peak-to-noise ratio: the cell's largest ΔF/F times its resting
-///   photoelectrons at its brightest pixel, over the shot-plus-read noise of that pixel's
-///   mean signal — `null` without a sensor.
+/// - `median_pnr_in_focus`: median over in-focus cells in the FOV of the ground-truth
+///   expected peak SNR (`cells.peak_snr`, docs/scoring.md) — `null` without a sensor.
 pub fn of(rec: &Recording) -> Map<String, Value> {
     let truth = &rec.truth;
     let cells = &truth.cells;
@@ -64,43 +62,11 @@ pub fn of(rec: &Recording) -> Map<String, Value> {
                 "fraction_saturated".into(),
                 json!(c.iter().filter(|&&v| v == full).count() as f64 / n),
             );
-            let (frames, h, w) = c.dim();
-            let mean_e: Vec<f64> = (0..h * w)
-                .map(|p| {
-                    let (y, x) = (p / w, p % w);
-                    let s: f64 =
-                        (0..frames).map(|t| c[[t, y, x]] as f64).sum::<f64>() / frames as f64;
-                    ((s - d.black_level_dn) / d.gain_dn_per_e).max(0.0)
-                })
+            let pnr: Vec<f64> = (0..cells.len())
+                .filter(|&i| cells.in_fov[i] && cells.in_focus[i])
+                .map(|i| cells.peak_snr[i])
+                .filter(|v| v.is_finite())
                 .collect();
-            let gain = truth.photon_gain.mean().unwrap_or(0.0);
-            let fp = &truth.footprints;
-            let mut pnr = Vec::new();
-            for i in 0..cells.len() {
-                if !(cells.in_fov[i] && cells.focus_weight[i] > 0.5)
-                    || truth.calcium_dff.ncols() == 0
-                {
-                    continue;
-                }
-                let range = fp.indptr[i] as usize..fp.indptr[i + 1] as usize;
-                let Some(j) = range.max_by(|&a, &b| fp.data[a].total_cmp(&fp.data[b])) else {
-                    continue;
-                };
-                let p = fp.indices[j] as usize;
-                let (y, x) = (p / w, p % w);
-                let resting_e = fp.data[j] as f64
-                    * gain
-                    * truth.vignette[[y, x]] as f64
-                    * truth.vessels[[y, x]] as f64;
-                let peak_dff = truth
-                    .calcium_dff
-                    .row(i)
-                    .iter()
-                    .copied()
-                    .fold(0f32, f32::max) as f64;
-                let noise = (mean_e[p] + d.read_noise_e.powi(2)).sqrt().max(1e-9);
-                pnr.push(peak_dff * resting_e / noise);
-            }
             m.insert(
                 "median_pnr_in_focus".into(),
                 median(pnr).map_or(Value::Null, |v| json!(v)),

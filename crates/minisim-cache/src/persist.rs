@@ -137,6 +137,10 @@ pub(crate) fn write_files(rec: &Recording, dir: &Path) -> Result<(), CacheError>
     w.put("cells_focus_weight", &Array1::from(c.focus_weight.clone()))?;
     w.put("cells_rate_hz", &Array1::from(c.rate_hz.clone()))?;
     w.put("cells_ensemble", &Array1::from(c.ensemble.clone()))?;
+    w.put("cells_in_focus", &Array1::from(c.in_focus.clone()))?;
+    w.put("cells_peak_dff", &Array1::from(c.peak_dff.clone()))?;
+    w.put("cells_peak_snr", &Array1::from(c.peak_snr.clone()))?;
+    w.put("cells_detectable", &Array1::from(c.detectable.clone()))?;
     w.put(
         "footprints_indptr",
         &Array1::from(t.footprints.indptr.clone()),
@@ -359,6 +363,10 @@ fn load(entry: &Path) -> Result<Recording, CacheError> {
         focus_weight: r.vec("cells_focus_weight")?,
         rate_hz: r.vec("cells_rate_hz")?,
         ensemble: r.vec("cells_ensemble")?,
+        in_focus: r.vec("cells_in_focus")?,
+        peak_dff: r.vec("cells_peak_dff")?,
+        peak_snr: r.vec("cells_peak_snr")?,
+        detectable: r.vec("cells_detectable")?,
     };
     let n = cells.id.len();
     let vignette = r.get::<f32, Ix2>("vignette")?;
@@ -373,6 +381,26 @@ fn load(entry: &Path) -> Result<Recording, CacheError> {
         entry: entry.to_owned(),
         reason,
     };
+    let columns = [
+        ("x_um", cells.x_um.len()),
+        ("y_um", cells.y_um.len()),
+        ("z_um", cells.z_um.len()),
+        ("radius_um", cells.radius_um.len()),
+        ("expression", cells.expression.len()),
+        ("in_fov", cells.in_fov.len()),
+        ("focus_weight", cells.focus_weight.len()),
+        ("rate_hz", cells.rate_hz.len()),
+        ("ensemble", cells.ensemble.len()),
+        ("in_focus", cells.in_focus.len()),
+        ("peak_dff", cells.peak_dff.len()),
+        ("peak_snr", cells.peak_snr.len()),
+        ("detectable", cells.detectable.len()),
+    ];
+    if let Some((name, len)) = columns.into_iter().find(|&(_, len)| len != n) {
+        return Err(inconsistent(format!(
+            "cells_{name} has {len} entries but cells_id has {n}"
+        )));
+    }
     if footprints.indptr.len() != n + 1
         || footprints.indptr.last().copied() != Some(footprints.indices.len() as i64)
         || footprints.indices.len() != footprints.data.len()

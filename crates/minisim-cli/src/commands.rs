@@ -13,6 +13,7 @@ use minisim::{
 
 use crate::failure::usage;
 use crate::preview;
+use crate::score_cmd::{ExportArgs, ScoreArgs, export_rois, score_cmd};
 use crate::spec_input::{SpecArgs, set_threads};
 
 #[derive(Debug, Subcommand)]
@@ -35,6 +36,10 @@ pub enum Command {
     },
     /// Draw a PNG: mean image, max projection with cell outlines, motion path, ΔF/F traces.
     Preview(PreviewArgs),
+    /// Score extraction results (footprints, traces, spikes, shifts, fields) against a recording's ground truth, beside the oracle and threshold-ROI baselines.
+    Score(ScoreArgs),
+    /// Write a recording's ground-truth regions (or given footprints) in the neurofinder regions format.
+    ExportRois(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +156,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Presets { command } => presets(command),
         Command::Cache { command } => cache(command),
         Command::Preview(a) => preview_cmd(a),
+        Command::Score(a) => score_cmd(a),
+        Command::ExportRois(a) => export_rois(a),
     }
 }
 

@@ -1,12 +1,14 @@
 //! `minisim-cli`: a thin command line over the `minisim` facade.
 //!
 //! Commands: `render` (stream a spec to a video or stack), `simulate` (write a
-//! recording directory), `validate`, `presets`, `cache`, `preview`. Errors print one
+//! recording directory), `validate`, `presets`, `cache`, `preview`, `score` and
+//! `export-rois` (extraction results against the ground truth). Errors print one
 //! line plus a hint; exit code 2 for usage and input errors, 1 for runtime failures.
 
 mod commands;
 mod failure;
 mod preview;
+mod score_cmd;
 mod spec_input;
 
 use std::process::ExitCode;
@@ -20,7 +22,7 @@ use commands::Command;
     name = "minisim-cli",
     version,
     about = "Simulate one-photon miniscope calcium-imaging recordings with complete ground truth",
-    after_help = "Examples:\n  minisim-cli render -o demo.avi\n  minisim-cli render spec.json -o movie.tif --set steps.digitize.bit_depth=12\n  minisim-cli simulate --preset quick -o rec/\n  minisim-cli validate spec.json"
+    after_help = "Examples:\n  minisim-cli render -o demo.avi\n  minisim-cli render spec.json -o movie.tif --set steps.digitize.bit_depth=12\n  minisim-cli simulate --preset quick -o rec/\n  minisim-cli validate spec.json\n  minisim-cli score rec/ --footprints A.npy --traces C.npy --json scores.json"
 )]
 struct Cli {
     #[command(subcommand)]

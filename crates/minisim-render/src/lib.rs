@@ -9,6 +9,7 @@
 //! size, thread count, `until` or snapshot choice.
 
 mod error;
+mod labels;
 mod perf;
 mod pipeline;
 mod recording;
@@ -16,6 +17,7 @@ mod scene;
 mod streams;
 
 pub use error::RenderError;
+pub use labels::{DETECTABLE_SNR, IN_FOCUS_WEIGHT};
 pub use perf::{PerfTracker, Phase, PhaseTime, timed};
 pub use pipeline::{Chunk, ChunkMovie, Renderer, SimulateOptions, simulate};
 pub use recording::{CellTable, Csr, GroundTruth, Movie, Recording};

@@ -19,6 +19,7 @@ use ndarray::{Array1, Array2, Array3};
 use rayon::prelude::*;
 
 use crate::error::RenderError;
+use crate::labels;
 use crate::perf::{PerfTracker, Phase, timed};
 use crate::recording::{CellTable, Csr, GroundTruth, Movie, Recording};
 use crate::scene::{Geometry, Scene, label};
@@ -98,6 +99,8 @@ pub struct Renderer {
     dff: Vec<f32>,
     /// Neuropil traces, frame-major (frames × K), if truth is kept.
     traces: Vec<f32>,
+    /// Largest ΔF/F per cell so far (always kept: it labels detectability).
+    peak_dff: Vec<f32>,
 }
 
 /// Per-frame temporal inputs: ΔF/F per cell and neuropil trace per component.
@@ -165,7 +168,8 @@ impl Renderer {
         let scene = timed(perf.as_deref(), Phase::Setup, || {
             Scene::prepare(spec, options.until)
         });
-        let calcium = vec![CellState::default(); scene.cells.len()];
+        let n_cells = scene.cells.len();
+        let calcium = vec![CellState::default(); n_cells];
         let neuropil_state = match spec.neuropil() {
             Some(p) if scene.runs(StepKind::Neuropil) => neuropil::initial_state(
                 p,
@@ -191,6 +195,7 @@ impl Renderer {
             snapshot_stages,
             dff: Vec::new(),
             traces: Vec::new(),
+            peak_dff: vec![0.0; n_cells],
         })
     }
 
@@ -261,6 +266,9 @@ impl Renderer {
             let mut rng = StageStreams::new(s.spec.seed(), label::NEUROPIL_TIME).stream(f + 1);
             neuropil::advance(p, &mut self.neuropil_state, timing.period_s, &mut rng);
         }
+        for (peak, &d) in self.peak_dff.iter_mut().zip(&dff) {
+            *peak = peak.max(d);
+        }
         if self.keep_truth {
             self.dff.extend_from_slice(&dff);
             self.traces.extend(traces.iter().map(|&v| v as f32));
@@ -268,7 +276,15 @@ impl Renderer {
         FrameInputs { dff, traces }
     }
 
-    fn render_frame(&self, f: u64, inputs: &FrameInputs, buf: &mut Buffers, slots: FrameSlots<'_>) {
+    /// Render frame `f` through `stages` (a prefix of the scene's stages) into `slots`.
+    fn render_frame(
+        &self,
+        f: u64,
+        stages: &[StepKind],
+        inputs: &FrameInputs,
+        buf: &mut Buffers,
+        slots: FrameSlots<'_>,
+    ) {
         let s = &self.scene;
         let g = s.geometry;
         let perf = self.perf.as_deref();
@@ -288,7 +304,7 @@ impl Renderer {
         canvas.fill(0.0);
         let mut on_canvas = true;
         let mut snap = 0;
-        for &stage in &s.stages {
+        for &stage in stages {
             if !stage.makes_movie() {
                 continue;
             }
@@ -369,8 +385,10 @@ impl Renderer {
                 }
                 _ => {}
             });
-            if self.snapshot_stages.contains(&stage) {
-                let dst = &mut *snapshots[snap];
+            if self.snapshot_stages.contains(&stage)
+                && let Some(dst) = snapshots.get_mut(snap)
+            {
+                let dst = &mut **dst;
                 snap += 1;
                 if on_canvas {
                     motion_crop::crop(canvas, g.canvas, g.margin, dst, g.fov);
@@ -386,6 +404,36 @@ impl Renderer {
             to_fov(&mut on_canvas, canvas, fov, g);
             out.copy_from_slice(fov);
         }
+    }
+
+    /// Expected electrons (intensity without `photon_field`) of each FOV pixel in frame
+    /// 0 with every cell at rest and the neuropil at its mean, before the sensor; `None`
+    /// without a movie stage or frames.
+    fn resting_frame(&self) -> Option<Vec<f32>> {
+        let g = self.scene.geometry;
+        if !self.makes_movie() || g.frames == 0 {
+            return None;
+        }
+        let stages: Vec<StepKind> = self
+            .scene
+            .stages
+            .iter()
+            .copied()
+            .filter(|&k| k != StepKind::Digitize)
+            .collect();
+        let inputs = FrameInputs {
+            dff: vec![0.0; self.scene.cells.len()],
+            traces: vec![0.0; self.scene.neuropil.len()],
+        };
+        let mut out = vec![0f32; g.fov.len()];
+        let mut buf = Buffers::new(&g, self.scene.halo_grid);
+        let slots = FrameSlots {
+            counts: None,
+            intensity: Some(&mut out),
+            snapshots: Vec::new(),
+        };
+        self.render_frame(0, &stages, &inputs, &mut buf, slots);
+        Some(out)
     }
 
     /// Render the next chunk, or `None` after the last frame.
@@ -453,7 +501,9 @@ impl Renderer {
             .enumerate()
             .for_each_init(
                 || Buffers::new(&g, grid),
-                |buf, (i, (slot, inp))| this.render_frame(start + i as u64, inp, buf, slot),
+                |buf, (i, (slot, inp))| {
+                    this.render_frame(start + i as u64, &this.scene.stages, inp, buf, slot)
+                },
             );
         let observed = if counts {
             ChunkMovie::Counts(observed_u16)
@@ -505,6 +555,7 @@ fn plane(data: Vec<f32>, fov: Dims, fill: f32) -> Array2<f32> {
 }
 
 fn truth(r: Renderer) -> GroundTruth {
+    let resting = r.resting_frame();
     let s = &r.scene;
     let g = s.geometry;
     let frames = r.next as usize;
@@ -604,6 +655,17 @@ fn truth(r: Renderer) -> GroundTruth {
         }
         _ => Vec::new(),
     };
+    let vignette = plane(s.vignette.clone(), g.fov, 1.0);
+    let vessels = plane(vessels, g.fov, 1.0);
+    label_cells(
+        &mut cells,
+        &footprints,
+        &r.peak_dff,
+        resting,
+        &vignette,
+        &vessels,
+        s,
+    );
     GroundTruth {
         cells,
         footprints,
@@ -613,11 +675,58 @@ fn truth(r: Renderer) -> GroundTruth {
             .expect("K × H × W"),
         neuropil_traces: traces,
         motion_px: Array2::from_shape_vec((g.frames as usize, 2), motion).expect("frames × 2"),
-        vignette: plane(s.vignette.clone(), g.fov, 1.0),
-        vessels: plane(vessels, g.fov, 1.0),
+        vignette,
+        vessels,
         leakage: plane(s.leakage.clone(), g.fov, 0.0),
         photon_gain: Array1::from(s.gains.clone()),
     }
+}
+
+/// Fill the cell table's focus and detectability labels (see `labels.rs`).
+fn label_cells(
+    cells: &mut CellTable,
+    footprints: &Csr,
+    peak_dff: &[f32],
+    resting: Option<Vec<f32>>,
+    vignette: &Array2<f32>,
+    vessels: &Array2<f32>,
+    s: &Scene,
+) {
+    cells.in_focus = cells
+        .focus_weight
+        .iter()
+        .map(|&w| w >= labels::IN_FOCUS_WEIGHT)
+        .collect();
+    cells.peak_dff = peak_dff.to_vec();
+    let resting = resting.unwrap_or_default();
+    let shot = s.runs(StepKind::PhotonField);
+    let digitize = s.spec.digitize().filter(|_| s.runs(StepKind::Digitize));
+    let gain = if shot && !s.gains.is_empty() {
+        s.gains.iter().sum::<f64>() / s.gains.len() as f64
+    } else {
+        1.0
+    };
+    let noise = labels::Noise {
+        to_electrons: vignette
+            .iter()
+            .zip(vessels.iter())
+            .map(|(&v, &t)| gain * v as f64 * t as f64)
+            .collect(),
+        resting: &resting,
+        prnu: if digitize.is_some() { &s.prnu } else { &[] },
+        sensor_var: digitize.map_or(0.0, |d| d.read_noise_e.powi(2) + d.row_noise_e.powi(2)),
+        shot: shot && !resting.is_empty(),
+    };
+    cells.peak_snr = if resting.is_empty() {
+        vec![0.0; cells.len()]
+    } else {
+        labels::peak_snr(footprints, peak_dff, &noise)
+    };
+    cells.detectable = cells
+        .peak_snr
+        .iter()
+        .map(|&v| v >= labels::DETECTABLE_SNR)
+        .collect();
 }
 
 /// Simulate a whole recording in memory.

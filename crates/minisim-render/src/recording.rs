@@ -54,6 +54,15 @@ pub struct CellTable {
     pub rate_hz: Vec<f64>,
     /// Ensemble index, −1 for none.
     pub ensemble: Vec<i32>,
+    /// In focus: `focus_weight ≥ IN_FOCUS_WEIGHT` (inside the axial half-maximum).
+    pub in_focus: Vec<bool>,
+    /// Largest ΔF/F of the cell over the recording (after saturation).
+    pub peak_dff: Vec<f32>,
+    /// Expected peak SNR: ΔF of the brightest FOV pixel at `peak_dff`, in e⁻, over the
+    /// shot + read + row noise of that pixel at rest (see `labels.rs`, docs/physics.md).
+    pub peak_snr: Vec<f64>,
+    /// `peak_snr ≥ DETECTABLE_SNR` (3): the fair recall denominator.
+    pub detectable: Vec<bool>,
 }
 
 impl CellTable {

@@ -432,3 +432,65 @@ fn exposure_blur_averages_the_path_during_the_exposure() {
     ));
     assert!(blurred < 0.9 * sharp, "blurred {blurred} vs sharp {sharp}");
 }
+
+/// The detectability labels equal their definition recomputed independently from the
+/// ground truth: on a spec without neuropil, motion, vessels, vignette, flicker or
+/// bleaching, the resting electrons of a pixel are photons × Σ_c footprint_c + dark.
+#[test]
+fn detectability_labels_follow_their_definition() {
+    let (photons, dark_e, read, row) = (300.0, 2.0, 4.0, 1.5);
+    let spec = Spec::from_value(json!({
+        "seed": 11,
+        "acquisition": {"frames": 120, "fov_px": [48, 48], "frame_rate_hz": 20.0},
+        "steps": [
+            {"kind": "place_neurons", "density_per_mm3": 60000.0},
+            {"kind": "spikes", "rate_median_hz": 1.0},
+            {"kind": "calcium"},
+            {"kind": "composite"},
+            {"kind": "photon_field", "photons_per_unit": photons, "bleach_amplitude": 0.0, "flicker_sd": 0.0},
+            {"kind": "leakage", "dark_current_e_per_s": dark_e * 20.0, "dsnu_e_per_s": 0.0, "hot_pixel_fraction": 0.0, "bleedthrough_e": 0.0},
+            {"kind": "digitize", "prnu_sd": 0.0, "read_noise_e": read, "row_noise_e": row}
+        ]
+    }))
+    .unwrap();
+    let rec = run(&spec, 16);
+    let t = &rec.truth;
+    let c = &t.cells;
+    let fp = &t.footprints;
+    let mut resting = vec![0f64; 48 * 48];
+    for cell in 0..c.len() {
+        for j in fp.indptr[cell] as usize..fp.indptr[cell + 1] as usize {
+            resting[fp.indices[j] as usize] += fp.data[j] as f64;
+        }
+    }
+    let exposure_s = 1.0 / 20.0;
+    let mut detectable = 0;
+    for cell in 0..c.len() {
+        let peak = t.calcium_dff.row(cell).iter().fold(0f32, |a, &b| a.max(b));
+        assert_eq!(c.peak_dff[cell], peak);
+        assert_eq!(c.in_focus[cell], c.focus_weight[cell] >= 0.5);
+        let range = fp.indptr[cell] as usize..fp.indptr[cell + 1] as usize;
+        let want = match range.max_by(|&a, &b| fp.data[a].total_cmp(&fp.data[b])) {
+            Some(j) if peak > 0.0 => {
+                let p = fp.indices[j] as usize;
+                let lambda = photons * resting[p] + dark_e * 20.0 * exposure_s;
+                fp.data[j] as f64 * peak as f64 * photons
+                    / (lambda + read * read + row * row).sqrt()
+            }
+            _ => 0.0,
+        };
+        let got = c.peak_snr[cell];
+        assert!(
+            (got - want).abs() <= 1e-4 * want.max(1.0),
+            "cell {cell}: {got} vs {want}"
+        );
+        assert_eq!(c.detectable[cell], got >= 3.0);
+        detectable += c.detectable[cell] as usize;
+    }
+    // Not a degenerate split: some cells are detectable, some are not.
+    assert!(
+        detectable > 0 && detectable < c.len(),
+        "{detectable} of {}",
+        c.len()
+    );
+}

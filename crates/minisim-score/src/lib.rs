@@ -1,19 +1,44 @@
-//! minisim scoring: extraction results against the ground truth.
+//! minisim scoring: extraction and motion-correction results against the ground truth.
 //!
-//! This first slice holds footprint matching: binarisation to the smallest pixel set
-//! holding an energy fraction (default 0.9), IoU, the optimal one-to-one assignment
-//! (Kuhn–Munkres, `pathfinding`) and precision/recall/F1 at an IoU threshold
-//! (default 0.5). Trace, spike, motion and field metrics, file readers and the CLI's
-//! `score` command follow (issue "Scoring extraction results").
+//! - `footprints`: energy-fraction binarisation (default 0.9), IoU, centroids;
+//! - `matching`: the optimal one-to-one assignment maximising total IoU over pairs
+//!   above the threshold (Kuhn–Munkres from `pathfinding`, per connected component),
+//!   precision/recall/F1 (default threshold 0.5);
+//! - `neurofinder`: the neurofinder benchmark's centre-distance scores, reproduced;
+//! - `traces`, `spikes`, `motion`, `fields`: Pearson r, pooled spike P/R within ±
+//!   frames, motion RMSE with a sign convention, field correlation;
+//! - `read`: readers for extractor outputs (`.npy`, scipy `.npz`, CSR triplets);
+//! - `report`: one `Report` per estimate, and the two baselines that bracket every
+//!   score — the oracle and a naive threshold-ROI readout.
 //!
-//! Architecture invariant: pure functions of in-memory arrays; no I/O.
+//! Definitions are in docs/scoring.md. Architecture invariant: only `read` touches
+//! the file system; every metric is a pure function and returns 0, never NaN, on
+//! empty input.
 #![deny(missing_docs)]
 
+pub mod error;
+pub mod fields;
 pub mod footprints;
 pub mod matching;
+pub mod motion;
+pub mod neurofinder;
+pub mod read;
+pub mod report;
+pub mod spikes;
+pub mod traces;
 
-pub use footprints::{binarize, iou};
+pub use error::ScoreError;
+pub use fields::field_pearson;
+pub use footprints::{Footprints, binarize, centroid, iou};
 pub use matching::{Matching, Pair, assign, match_footprints};
+pub use motion::{ShiftConvention, rmse};
+pub use neurofinder::{Centers, centers};
+pub use read::{PixelOrder, read_footprints, read_matrix, read_npy_f64};
+pub use report::{
+    Estimate, Options, Report, oracle, roi_traces, score, threshold_rois, truth_regions,
+};
+pub use spikes::{Pooled, matched_events};
+pub use traces::pearson;
 
 /// Default energy fraction for binarising footprints.
 pub const ENERGY_FRACTION: f64 = 0.9;

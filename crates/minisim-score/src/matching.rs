@@ -6,10 +6,10 @@
 //! Precision = matched / estimates, recall = matched / truth, F1 their harmonic mean;
 //! every ratio with a zero denominator is 0, never NaN.
 
+use std::collections::{BTreeMap, HashMap};
+
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
-
-use crate::footprints::iou;
 
 /// A matched pair.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,25 +92,95 @@ pub fn assign(scores: &[Vec<f64>]) -> Vec<(usize, usize)> {
 }
 
 /// Match estimated footprints to ground-truth footprints (both as sorted pixel sets).
+///
+/// Only pairs with IoU ≥ `threshold` (and > 0) are admissible; among them the
+/// assignment maximises the total IoU. The bipartite graph of admissible pairs is
+/// split into connected components, each solved exactly, so large FOVs with many
+/// cells stay fast.
 pub fn match_footprints(truth: &[Vec<u32>], estimates: &[Vec<u32>], threshold: f64) -> Matching {
-    let scores: Vec<Vec<f64>> = truth
-        .iter()
-        .map(|t| estimates.iter().map(|e| iou(t, e)).collect())
-        .collect();
-    let pairs = assign(&scores)
-        .into_iter()
-        .map(|(t, e)| Pair {
-            truth: t,
-            estimate: e,
-            iou: scores[t][e],
-        })
-        .filter(|p| p.iou >= threshold && p.iou > 0.0)
-        .collect();
+    let edges = overlaps(truth, estimates, threshold);
+    let nt = truth.len();
+    let mut roots: Vec<usize> = (0..nt + estimates.len()).collect();
+    fn find(roots: &mut [usize], mut i: usize) -> usize {
+        while roots[i] != i {
+            roots[i] = roots[roots[i]];
+            i = roots[i];
+        }
+        i
+    }
+    for &(t, e, _) in &edges {
+        let (a, b) = (find(&mut roots, t), find(&mut roots, nt + e));
+        if a != b {
+            roots[a.max(b)] = a.min(b);
+        }
+    }
+    let mut components: BTreeMap<usize, Vec<(usize, usize, f64)>> = BTreeMap::new();
+    for &edge in &edges {
+        let root = find(&mut roots, edge.0);
+        components.entry(root).or_default().push(edge);
+    }
+    let mut pairs = Vec::new();
+    for edges in components.values() {
+        let mut ts: Vec<usize> = edges.iter().map(|e| e.0).collect();
+        let mut es: Vec<usize> = edges.iter().map(|e| e.1).collect();
+        ts.sort_unstable();
+        ts.dedup();
+        es.sort_unstable();
+        es.dedup();
+        let mut scores = vec![vec![0.0; es.len()]; ts.len()];
+        for &(t, e, v) in edges {
+            let i = ts.binary_search(&t).expect("own node");
+            let j = es.binary_search(&e).expect("own node");
+            scores[i][j] = v;
+        }
+        for (i, j) in assign(&scores) {
+            if scores[i][j] > 0.0 {
+                pairs.push(Pair {
+                    truth: ts[i],
+                    estimate: es[j],
+                    iou: scores[i][j],
+                });
+            }
+        }
+    }
+    pairs.sort_by_key(|p| p.truth);
     Matching {
         pairs,
         truth: truth.len(),
         estimates: estimates.len(),
     }
+}
+
+/// Admissible (truth, estimate, IoU) pairs, sorted, from an inverted pixel index.
+fn overlaps(
+    truth: &[Vec<u32>],
+    estimates: &[Vec<u32>],
+    threshold: f64,
+) -> Vec<(usize, usize, f64)> {
+    let mut by_pixel: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (t, set) in truth.iter().enumerate() {
+        for &p in set {
+            by_pixel.entry(p).or_default().push(t);
+        }
+    }
+    let mut edges = Vec::new();
+    let mut common: BTreeMap<usize, usize> = BTreeMap::new();
+    for (e, set) in estimates.iter().enumerate() {
+        common.clear();
+        for p in set {
+            for &t in by_pixel.get(p).map_or(&[][..], Vec::as_slice) {
+                *common.entry(t).or_insert(0) += 1;
+            }
+        }
+        for (&t, &c) in &common {
+            let v = c as f64 / (truth[t].len() + set.len() - c) as f64;
+            if v >= threshold && v > 0.0 {
+                edges.push((t, e, v));
+            }
+        }
+    }
+    edges.sort_by_key(|e| (e.0, e.1));
+    edges
 }
 
 #[cfg(test)]
@@ -126,6 +196,22 @@ mod tests {
         // More rows than columns is handled by transposing.
         let tall = vec![vec![0.9], vec![0.95], vec![0.1]];
         assert_eq!(assign(&tall), vec![(1, 0)]);
+    }
+
+    #[test]
+    fn sparse_matching_equals_the_dense_optimum() {
+        // Two overlapping clusters; in each, greedy would pick the wrong pair.
+        let truth: Vec<Vec<u32>> = vec![(0..10).collect(), (6..16).collect(), (100..110).collect()];
+        let est: Vec<Vec<u32>> = vec![(104..114).collect(), (1..11).collect(), (5..15).collect()];
+        let m = match_footprints(&truth, &est, 0.0);
+        let dense: Vec<Vec<f64>> = truth
+            .iter()
+            .map(|t| est.iter().map(|e| crate::footprints::iou(t, e)).collect())
+            .collect();
+        let best: f64 = assign(&dense).iter().map(|&(t, e)| dense[t][e]).sum();
+        let got: f64 = m.pairs.iter().map(|p| p.iou).sum();
+        assert!((got - best).abs() < 1e-12, "{got} vs {best}");
+        assert_eq!(m.pairs.len(), 3);
     }
 
     #[test]

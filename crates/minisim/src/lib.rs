@@ -70,7 +70,7 @@ pub use minisim_render::{
 };
 
 pub use minisim_cache::{
-    CacheError, CacheOutcome, EntryInfo, GcReport, Persist, cache_dir, gc as cache_gc,
+    CacheError, CacheOutcome, EntryInfo, GcReport, MANIFEST, Persist, cache_dir, gc as cache_gc,
     list as cache_list, remove as cache_remove, simulate_cached, simulate_cached_with,
     store as cache_store, verify as cache_verify,
 };
@@ -80,8 +80,14 @@ pub use minisim_video::{
     simulate_video,
 };
 
-/// Scoring extraction results against the ground truth (footprint matching so far).
+/// Scoring extraction results against the ground truth: footprint matching (IoU,
+/// optimal assignment, precision/recall/F1 on all and on detectable cells), trace,
+/// spike, motion and field scores, readers for extractor outputs, and the oracle and
+/// threshold-ROI baselines. See docs/scoring.md.
 pub use minisim_score as score;
+
+pub use minisim_render::{DETECTABLE_SNR, IN_FOCUS_WEIGHT};
+pub use minisim_score::ScoreError;
 
 /// The physics kernels, one module per step kind (for power users and benchmarks).
 pub use minisim_steps as physics;
@@ -101,6 +107,10 @@ pub enum Error {
     /// Writing a video or stack failed; the message names the file.
     #[error(transparent)]
     Video(#[from] VideoError),
+    /// A scoring input is unreadable or does not fit the recording; the message names
+    /// the file and both shapes.
+    #[error(transparent)]
+    Score(#[from] ScoreError),
 }
 
 /// `Result` with minisim's [`Error`].

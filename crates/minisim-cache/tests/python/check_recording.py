@@ -10,7 +10,7 @@ import scipy.sparse
 
 entry = Path(sys.argv[1])
 manifest = json.loads((entry / "recording.json").read_text())
-assert manifest["format_version"] == 1, manifest["format_version"]
+assert manifest["format_version"] == 2, manifest["format_version"]
 
 arrays = {}
 for name, meta in manifest["arrays"].items():
@@ -38,6 +38,13 @@ assert (fp.data > 0).all()
 in_fov = arrays["cells_in_fov"]
 assert (np.asarray(fp[in_fov].sum(axis=1)).ravel() > 0).all()
 assert arrays["calcium_dff"].shape == (n, frames)
+# Detectability labels agree with their definitions.
+snr = arrays["cells_peak_snr"]
+assert snr.shape == (n,) and (snr >= 0).all()
+assert (arrays["cells_detectable"] == (snr >= 3.0)).all()
+assert (arrays["cells_in_focus"] == (arrays["cells_focus_weight"] >= 0.5)).all()
+assert np.allclose(arrays["cells_peak_dff"], arrays["calcium_dff"].max(axis=1, initial=0.0))
+assert arrays["cells_detectable"].any()
 assert arrays["motion_px"].shape == (frames, 2)
 spikes = np.split(arrays["spikes_times"], arrays["spikes_indptr"][1:-1])
 assert len(spikes) == n
