@@ -5,7 +5,7 @@
 //! `footprints_{indptr,indices,data}.npy` (scipy CSR over H·W pixels),
 //! `spikes_{times,indptr}.npy` (ragged spike times as CSR rows), `calcium_dff.npy`,
 //! `neuropil_{components,traces}.npy`, `motion_px.npy`, `vignette.npy`, `vessels.npy`,
-//! `leakage.npy`, `photon_gain.npy`.
+//! `leakage.npy`, `photon_gain.npy`, `focal_depth_um.npy` (one value).
 //!
 //! Invariants: files are written to a temporary sibling directory, fsynced, and the
 //! directory is renamed into place, so a reader never sees a partial recording; `load`
@@ -131,6 +131,8 @@ pub(crate) fn write_files(rec: &Recording, dir: &Path) -> Result<(), CacheError>
     w.put("cells_x_um", &Array1::from(c.x_um.clone()))?;
     w.put("cells_y_um", &Array1::from(c.y_um.clone()))?;
     w.put("cells_z_um", &Array1::from(c.z_um.clone()))?;
+    w.put("cells_depth_um", &Array1::from(c.depth_um.clone()))?;
+    w.put("cells_population", &Array1::from(c.population.clone()))?;
     w.put("cells_radius_um", &Array1::from(c.radius_um.clone()))?;
     w.put("cells_expression", &Array1::from(c.expression.clone()))?;
     w.put("cells_in_fov", &Array1::from(c.in_fov.clone()))?;
@@ -166,6 +168,7 @@ pub(crate) fn write_files(rec: &Recording, dir: &Path) -> Result<(), CacheError>
     w.put("vessels", &t.vessels)?;
     w.put("leakage", &t.leakage)?;
     w.put("photon_gain", &t.photon_gain)?;
+    w.put("focal_depth_um", &Array1::from(vec![t.focal_depth_um]))?;
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         model_version: minisim_spec::MODEL_VERSION,
@@ -357,6 +360,8 @@ fn load(entry: &Path) -> Result<Recording, CacheError> {
         x_um: r.vec("cells_x_um")?,
         y_um: r.vec("cells_y_um")?,
         z_um: r.vec("cells_z_um")?,
+        depth_um: r.vec("cells_depth_um")?,
+        population: r.vec("cells_population")?,
         radius_um: r.vec("cells_radius_um")?,
         expression: r.vec("cells_expression")?,
         in_fov: r.vec("cells_in_fov")?,
@@ -385,6 +390,8 @@ fn load(entry: &Path) -> Result<Recording, CacheError> {
         ("x_um", cells.x_um.len()),
         ("y_um", cells.y_um.len()),
         ("z_um", cells.z_um.len()),
+        ("depth_um", cells.depth_um.len()),
+        ("population", cells.population.len()),
         ("radius_um", cells.radius_um.len()),
         ("expression", cells.expression.len()),
         ("in_fov", cells.in_fov.len()),
@@ -432,6 +439,15 @@ fn load(entry: &Path) -> Result<Recording, CacheError> {
         vessels: r.get("vessels")?,
         leakage: r.get("leakage")?,
         photon_gain: r.get("photon_gain")?,
+        focal_depth_um: match r.vec::<f64>("focal_depth_um")?[..] {
+            [f] => f,
+            ref other => {
+                return Err(inconsistent(format!(
+                    "focal_depth_um holds {} values, not 1",
+                    other.len()
+                )));
+            }
+        },
     };
     Ok(Recording {
         spec,

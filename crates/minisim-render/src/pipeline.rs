@@ -243,7 +243,7 @@ impl Renderer {
         let s = &self.scene;
         let timing = s.geometry.timing;
         let mut dff = vec![0f32; s.cells.len()];
-        if let Some(p) = s.spec.calcium().filter(|_| s.runs(StepKind::Calcium)) {
+        if s.runs(StepKind::Calcium) {
             for (c, out) in dff.iter_mut().enumerate() {
                 let x = calcium::advance(
                     &mut self.calcium[c],
@@ -252,7 +252,8 @@ impl Renderer {
                     f,
                     timing,
                 );
-                *out = calcium::saturate(x, p.saturation_dff, p.hill_n) as f32;
+                let [saturation, hill] = s.saturation[c];
+                *out = calcium::saturate(x, saturation, hill) as f32;
             }
         }
         let mut traces = Vec::new();
@@ -578,6 +579,8 @@ fn truth(r: Renderer) -> GroundTruth {
             .in_fov
             .push((0.0..fov_um[1]).contains(&x) && (0.0..fov_um[0]).contains(&y));
         cells.focus_weight.push(s.focus_weight[i]);
+        cells.population.push(s.population[i]);
+        cells.depth_um.push(s.depth_um[i]);
         cells.rate_hz.push(s.trains.rate_hz[i]);
         cells
             .ensemble
@@ -679,6 +682,7 @@ fn truth(r: Renderer) -> GroundTruth {
         vessels,
         leakage: plane(s.leakage.clone(), g.fov, 0.0),
         photon_gain: Array1::from(s.gains.clone()),
+        focal_depth_um: s.focal_depth_um,
     }
 }
 

@@ -40,8 +40,13 @@ pub struct CellTable {
     pub x_um: Vec<f64>,
     /// Centre y, µm.
     pub y_um: Vec<f64>,
-    /// Depth below the focal plane, µm.
+    /// Depth below the focal surface, µm (the focal plane, bowed towards the lens
+    /// off-axis with field curvature).
     pub z_um: Vec<f64>,
+    /// Depth below the tissue surface, µm.
+    pub depth_um: Vec<f64>,
+    /// Population index (`place_neurons.populations`; 0 without).
+    pub population: Vec<u32>,
     /// Mean soma radius, µm.
     pub radius_um: Vec<f64>,
     /// Expression level (median 1).
@@ -118,6 +123,8 @@ pub struct GroundTruth {
     pub leakage: Array2<f32>,
     /// Photon gain per frame (e⁻ per unit intensity incl. bleaching and flicker).
     pub photon_gain: Array1<f64>,
+    /// Depth of the focal plane below the tissue surface, µm (`"auto"` resolved).
+    pub focal_depth_um: f64,
 }
 
 /// A simulated recording: the spec, its key, the observed movie, snapshots and truth.

@@ -2,7 +2,7 @@
 //! kinetics, footprints, background components, vessels, the motion path and the
 //! per-pixel maps. Everything per cell is O(cells × patch), never O(cells × H × W).
 
-use minisim_spec::{Spec, StepKind};
+use minisim_spec::{PlaceNeurons, Spec, Spikes, StepKind};
 use minisim_steps::calcium::{self, Recursion, Timing};
 use minisim_steps::composite::{self, Footprint, HaloGrid};
 use minisim_steps::place_neurons::{self, Cell, Region};
@@ -88,6 +88,14 @@ pub(crate) struct Scene {
     /// Stages that run, in canonical order (up to `until`).
     pub stages: Vec<StepKind>,
     pub cells: Vec<Cell>,
+    /// Population index per cell (0 without `populations`).
+    pub population: Vec<u32>,
+    /// Soma depth below the tissue surface per cell, µm.
+    pub depth_um: Vec<f64>,
+    /// The focal plane's depth below the surface, µm (`"auto"` resolved).
+    pub focal_depth_um: f64,
+    /// Indicator saturation `[saturation_dff, hill_n]` per cell (with `calcium`).
+    pub saturation: Vec<[f64; 2]>,
     pub trains: Trains,
     pub recursions: Vec<Recursion>,
     pub footprints: Vec<Option<Footprint>>,
@@ -121,42 +129,69 @@ impl Scene {
         let runs = |k| stages.contains(&k);
         let streams = |label| StageStreams::new(seed, label);
 
-        let cells = match spec.place_neurons() {
-            Some(p) if runs(StepKind::PlaceNeurons) => {
-                let pad = 2.0 * p.soma_radius_mean_um;
-                let region = Region {
-                    x_um: [-pad, g.canvas.width as f64 * g.pixel_um + pad],
-                    y_um: [-pad, g.canvas.height as f64 * g.pixel_um + pad],
-                };
-                place_neurons::place(p, region, &mut streams(label::PLACE).stream(0))
-            }
-            _ => Vec::new(),
+        let optics_spec = &spec.acquisition().optics;
+        let placed = match spec.place_neurons() {
+            Some(p) if runs(StepKind::PlaceNeurons) => place(p, spec, g),
+            _ => Placed::default(),
         };
+        let Placed {
+            mut cells,
+            population,
+            depth_um,
+        } = placed;
+        // Field curvature: z becomes the depth below the local (curved) focal surface.
+        let sag: Vec<f64> = if optics_spec.field_curvature_radius_um.is_some() {
+            let (cx, cy) = (
+                g.canvas.width as f64 * g.pixel_um / 2.0,
+                g.canvas.height as f64 * g.pixel_um / 2.0,
+            );
+            cells
+                .iter()
+                .map(|c| optics_spec.curvature_shift_um((c.x_um - cx).hypot(c.y_um - cy)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let focal_depth_um = match optics_spec.focal_depth_um.um() {
+            Some(f) => f,
+            None => auto_focus(spec, &cells, &depth_um, &sag),
+        };
+        if optics_spec.focal_depth_um.um().is_none() {
+            for (i, c) in cells.iter_mut().enumerate() {
+                c.z_um = depth_um[i] - focal_depth_um;
+            }
+        }
+        for (c, s) in cells.iter_mut().zip(&sag) {
+            c.z_um += s;
+        }
         let n = cells.len();
         let duration_s = g.frames as f64 * g.timing.period_s;
         let trains = match spec.spikes() {
-            Some(p) if runs(StepKind::Spikes) => {
-                spikes::draw(p, n, duration_s, &streams(label::SPIKES))
-            }
+            Some(p) if runs(StepKind::Spikes) => draw_trains(spec, p, &population, duration_s),
             _ => Trains {
                 times_s: vec![Vec::new(); n],
                 rate_hz: vec![0.0; n],
                 ensemble: vec![None; n],
             },
         };
-        let recursions = match spec.calcium() {
+        let (recursions, saturation) = match spec.calcium() {
             Some(p) if runs(StepKind::Calcium) => {
                 let s = streams(label::CALCIUM);
+                let pops = spec.place_neurons().and_then(|q| q.populations.as_ref());
                 (0..n)
                     .map(|c| {
+                        let own = pops
+                            .and_then(|pops| pops.get(population[c] as usize))
+                            .and_then(|q| q.calcium.as_ref());
+                        let p = own.unwrap_or(p);
                         let k = calcium::cell_kinetics(p, &mut s.stream(c as u64));
-                        Recursion::new(&k, g.timing)
+                        (Recursion::new(&k, g.timing), [p.saturation_dff, p.hill_n])
                     })
-                    .collect()
+                    .unzip()
             }
-            _ => Vec::new(),
+            _ => (Vec::new(), Vec::new()),
         };
-        let optics = &spec.acquisition().optics;
+        let optics = &optics_spec.with_focal_depth(focal_depth_um);
         let (footprints, brightness, focus_weight) = match spec.composite() {
             Some(p) => {
                 let fps = if runs(StepKind::Composite) {
@@ -238,6 +273,10 @@ impl Scene {
             geometry: g,
             stages,
             cells,
+            population,
+            depth_um,
+            focal_depth_um,
+            saturation,
             trains,
             recursions,
             footprints,
@@ -253,4 +292,165 @@ impl Scene {
             prnu,
         }
     }
+}
+
+/// Cells with their population and absolute depth.
+#[derive(Default)]
+struct Placed {
+    cells: Vec<Cell>,
+    population: Vec<u32>,
+    depth_um: Vec<f64>,
+}
+
+/// Place the cells of `place_neurons`: the step's slab around the focal plane, or each
+/// population in turn (own stream group; depth ranges below the surface). With
+/// `"auto"` focus, z is first measured from the surface and re-based by the caller.
+fn place(p: &PlaceNeurons, spec: &Spec, g: Geometry) -> Placed {
+    let stream = StageStreams::new(spec.seed(), label::PLACE);
+    let optics = &spec.acquisition().optics;
+    let f_ref = optics.focal_depth_um.um().unwrap_or(0.0);
+    let region_for = |radius: f64| {
+        let pad = 2.0 * radius;
+        Region {
+            x_um: [-pad, g.canvas.width as f64 * g.pixel_um + pad],
+            y_um: [-pad, g.canvas.height as f64 * g.pixel_um + pad],
+        }
+    };
+    let Some(pops) = &p.populations else {
+        let cells =
+            place_neurons::place(p, region_for(p.soma_radius_mean_um), &mut stream.stream(0));
+        return Placed {
+            population: vec![0; cells.len()],
+            depth_um: cells.iter().map(|c| f_ref + c.z_um).collect(),
+            cells,
+        };
+    };
+    let m_um = g.margin as f64 * g.pixel_um;
+    let mut out = Placed::default();
+    for (k, pop) in pops.iter().enumerate() {
+        let q = PlaceNeurons {
+            max_cells: p.max_cells.saturating_sub(out.cells.len() as u64),
+            ..p.population(k).expect("index in range")
+        };
+        if q.max_cells == 0 {
+            break;
+        }
+        let mut rng = stream.group(k as u64).stream(0);
+        let mut cells = match (&pop.positions_um, pop.depth_range_um) {
+            (Some(pos), _) => {
+                let centres: Vec<[f64; 3]> = pos
+                    .iter()
+                    .map(|&[d, y, x]| [d - f_ref, y + m_um, x + m_um])
+                    .collect();
+                place_neurons::place_at(&q, &centres, &mut rng)
+            }
+            (None, Some([lo, hi])) => place_neurons::place_in(
+                &q,
+                region_for(q.soma_radius_mean_um),
+                [lo - f_ref, hi - f_ref],
+                &mut rng,
+            ),
+            (None, None) => place_neurons::place(&q, region_for(q.soma_radius_mean_um), &mut rng),
+        };
+        let scale = pop.expression_scale.unwrap_or(1.0);
+        for c in &mut cells {
+            c.expression *= scale;
+        }
+        out.population
+            .extend(std::iter::repeat_n(k as u32, cells.len()));
+        out.depth_um.extend(cells.iter().map(|c| f_ref + c.z_um));
+        out.cells.extend(cells);
+    }
+    out
+}
+
+/// The focal depth (1-µm grid over the cells' depths) maximising the expected number
+/// of detectable cells: Σ over cells in focus (focus weight ≥ `IN_FOCUS_WEIGHT`) of
+/// exp(−depth/ℓ_s), the fraction of their ballistic light that survives scattering.
+/// Ties go to the shallowest plane.
+fn auto_focus(spec: &Spec, cells: &[Cell], depth_um: &[f64], sag: &[f64]) -> f64 {
+    let optics = &spec.acquisition().optics;
+    let comp = spec.composite().cloned().unwrap_or_default();
+    let (lo, hi) = depth_um
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &d| {
+            (a.min(d), b.max(d))
+        });
+    if !lo.is_finite() {
+        return 0.0;
+    }
+    let first = lo.floor().max(0.0);
+    let planes = (hi.ceil() - first).max(0.0) as usize + 1;
+    let scores: Vec<f64> = (0..planes)
+        .into_par_iter()
+        .map(|i| {
+            let f = first + i as f64;
+            let o = optics.with_focal_depth(f);
+            cells
+                .iter()
+                .enumerate()
+                .map(|(c, cell)| {
+                    let mut at = *cell;
+                    at.z_um = depth_um[c] - f + sag.get(c).copied().unwrap_or(0.0);
+                    if composite::focus_weight(&comp, &o, &at) >= crate::labels::IN_FOCUS_WEIGHT {
+                        (-depth_um[c] / optics.scattering_length_um).exp()
+                    } else {
+                        0.0
+                    }
+                })
+                .sum()
+        })
+        .collect();
+    let best = scores
+        .iter()
+        .enumerate()
+        .fold(0, |b, (i, &v)| if v > scores[b] { i } else { b });
+    first + best as f64
+}
+
+/// Spike trains per cell: the `spikes` step's model for every cell, except cells of
+/// populations with their own `activity`, drawn from that population's stream group.
+fn draw_trains(spec: &Spec, p: &Spikes, population: &[u32], duration_s: f64) -> Trains {
+    let n = population.len();
+    let streams = StageStreams::new(spec.seed(), label::SPIKES);
+    let own: Vec<Option<&Spikes>> = spec
+        .place_neurons()
+        .and_then(|q| q.populations.as_ref())
+        .map(|pops| pops.iter().map(|q| q.activity.as_ref()).collect())
+        .unwrap_or_default();
+    if own.iter().all(Option::is_none) {
+        return spikes::draw(p, n, duration_s, &streams);
+    }
+    let mut trains = Trains {
+        times_s: vec![Vec::new(); n],
+        rate_hz: vec![0.0; n],
+        ensemble: vec![None; n],
+    };
+    let mut groups: Vec<(Option<usize>, Vec<usize>)> = vec![(None, Vec::new())];
+    for (k, a) in own.iter().enumerate() {
+        if a.is_some() {
+            groups.push((Some(k), Vec::new()));
+        }
+    }
+    for (c, &k) in population.iter().enumerate() {
+        let k = k as usize;
+        let slot = groups
+            .iter()
+            .position(|(g, _)| *g == Some(k) && own.get(k).is_some_and(Option::is_some))
+            .unwrap_or(0);
+        groups[slot].1.push(c);
+    }
+    for (group, members) in groups {
+        let (params, family) = match group {
+            Some(k) => (own[k].expect("group has activity"), streams.group(k as u64)),
+            None => (p, streams),
+        };
+        let drawn = spikes::draw(params, members.len(), duration_s, &family);
+        for (i, c) in members.into_iter().enumerate() {
+            trains.times_s[c] = drawn.times_s[i].clone();
+            trains.rate_hz[c] = drawn.rate_hz[i];
+            trains.ensemble[c] = drawn.ensemble[i];
+        }
+    }
+    trains
 }

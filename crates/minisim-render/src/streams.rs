@@ -16,12 +16,25 @@ const CONTEXT: &str = "minisim 2026-11 rng stream v1";
 pub struct StageStreams {
     seed: u64,
     label: &'static str,
+    group: Option<u64>,
 }
 
 impl StageStreams {
     /// The family for `label` under the spec's `seed`.
     pub fn new(seed: u64, label: &'static str) -> Self {
-        StageStreams { seed, label }
+        StageStreams {
+            seed,
+            label,
+            group: None,
+        }
+    }
+
+    /// An independent family for group `g` of this purpose (e.g. one population).
+    pub fn group(self, g: u64) -> Self {
+        StageStreams {
+            group: Some(g),
+            ..self
+        }
     }
 }
 
@@ -31,6 +44,10 @@ impl Streams for StageStreams {
         hasher.update(&self.seed.to_le_bytes());
         hasher.update(&(self.label.len() as u64).to_le_bytes());
         hasher.update(self.label.as_bytes());
+        if let Some(g) = self.group {
+            hasher.update(b"group");
+            hasher.update(&g.to_le_bytes());
+        }
         hasher.update(&index.to_le_bytes());
         Stream::from_seed(*hasher.finalize().as_bytes())
     }
@@ -49,5 +66,7 @@ mod tests {
         assert_ne!(first(&a, 5), first(&a, 6));
         assert_ne!(first(&a, 5), first(&StageStreams::new(2, "digitize"), 5));
         assert_ne!(first(&a, 5), first(&StageStreams::new(1, "leakage"), 5));
+        assert_ne!(first(&a, 5), first(&a.group(0), 5));
+        assert_ne!(first(&a.group(0), 5), first(&a.group(1), 5));
     }
 }

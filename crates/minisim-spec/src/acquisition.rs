@@ -103,7 +103,70 @@ pub struct Optics {
     pub scattering_length_um: f64,
     /// Depth of the focal plane below the tissue surface (the lens face), µm (≥ 0):
     /// the tissue path that scatters light from the focal plane. Default 150.
-    pub focal_depth_um: f64,
+    /// `"auto"` picks the plane with the most expected detectable cells (needs
+    /// `place_neurons.populations` with depth ranges; docs/physics.md).
+    pub focal_depth_um: FocalDepth,
+    /// Petzval radius of the field curvature, µm (> 0), or `null` for a flat field.
+    /// Off-axis the focal surface lies shallower by the sagitta R − √(R² − r²).
+    /// Default `null`.
+    pub field_curvature_radius_um: Option<f64>,
+}
+
+/// The focal plane's depth below the tissue surface: a number of µm or `"auto"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FocalDepth {
+    /// Fixed depth, µm.
+    Um(f64),
+    /// Chosen per recording to maximise the expected number of detectable cells.
+    Auto,
+}
+
+impl FocalDepth {
+    /// The fixed depth, or `None` for `"auto"` (resolved by the renderer).
+    pub fn um(self) -> Option<f64> {
+        match self {
+            FocalDepth::Um(v) => Some(v),
+            FocalDepth::Auto => None,
+        }
+    }
+}
+
+impl Serialize for FocalDepth {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FocalDepth::Um(v) => s.serialize_f64(*v),
+            FocalDepth::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FocalDepth {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = FocalDepth;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a depth in µm or \"auto\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<FocalDepth, E> {
+                Ok(FocalDepth::Um(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FocalDepth, E> {
+                Ok(FocalDepth::Um(v as f64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FocalDepth, E> {
+                Ok(FocalDepth::Um(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FocalDepth, E> {
+                if v == "auto" {
+                    Ok(FocalDepth::Auto)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Default for Optics {
@@ -114,12 +177,33 @@ impl Default for Optics {
             tissue_index: 1.36,
             aberration_um: 2.0,
             scattering_length_um: 100.0,
-            focal_depth_um: 150.0,
+            focal_depth_um: FocalDepth::Um(150.0),
+            field_curvature_radius_um: None,
         }
     }
 }
 
 impl Optics {
+    /// How much shallower the focal surface lies at `r_um` from the optical axis, µm (≥ 0):
+    /// the sagitta R − √(R² − r²) of the Petzval surface (0 for a flat field).
+    pub fn curvature_shift_um(&self, r_um: f64) -> f64 {
+        match self.field_curvature_radius_um {
+            Some(radius) => {
+                let r = r_um.abs().min(radius);
+                radius - (radius * radius - r * r).sqrt()
+            }
+            None => 0.0,
+        }
+    }
+
+    /// A copy with the focal depth fixed at `depth_um` (resolves `"auto"`).
+    pub fn with_focal_depth(&self, depth_um: f64) -> Optics {
+        Optics {
+            focal_depth_um: FocalDepth::Um(depth_um),
+            ..self.clone()
+        }
+    }
+
     /// Half-angle of the light cone in tissue, radians: `asin(na / tissue_index)`.
     pub fn half_angle_rad(&self) -> f64 {
         (self.na / self.tissue_index).asin()
@@ -144,6 +228,11 @@ impl Optics {
         v.positive("emission_nm", self.emission_nm);
         v.non_negative("aberration_um", self.aberration_um);
         v.positive("scattering_length_um", self.scattering_length_um);
-        v.non_negative("focal_depth_um", self.focal_depth_um);
+        if let FocalDepth::Um(d) = self.focal_depth_um {
+            v.non_negative("focal_depth_um", d);
+        }
+        if let Some(r) = self.field_curvature_radius_um {
+            v.positive("field_curvature_radius_um", r);
+        }
     }
 }

@@ -27,14 +27,15 @@ pub mod steps;
 mod sweep;
 mod validate;
 
-pub use acquisition::{Acquisition, Optics};
+pub use acquisition::{Acquisition, FocalDepth, Optics};
 pub use error::{Issue, SpecError};
 pub use overrides::parse_assignment;
 pub use presets::{PRESETS, Preset, preset_names};
 pub use spec::{Output, Spec, SpecDraft};
 pub use steps::{
     Calcium, Composite, Digitize, Ensembles, Indicator, Interpolation, Kinetics, Leakage,
-    MotionCrop, Neuropil, PhotonField, PlaceNeurons, Spikes, Step, StepKind, Vasculature, Vignette,
+    Locomotion, MotionCrop, MotionModel, Neuropil, PhotonField, PlaceNeurons, Population,
+    SpikeModel, Spikes, Step, StepKind, TwoState, Vasculature, Vignette,
 };
 pub use sweep::{Axis, Sweep, SweptSpec, sweep};
 

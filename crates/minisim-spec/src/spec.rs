@@ -370,6 +370,63 @@ fn validate(draft: &SpecDraft) -> Result<(), SpecError> {
             );
         }
     }
+    if let Some(Step::MotionCrop(m)) = draft
+        .steps
+        .iter()
+        .find(|s| s.kind() == StepKind::MotionCrop)
+        && let Some(path) = &m.trajectory_um
+        && path.len() as u64 != draft.acquisition.frames
+    {
+        v.fail(
+            "steps.motion_crop.trajectory_um",
+            format!(
+                "has {} positions but acquisition.frames is {}",
+                path.len(),
+                draft.acquisition.frames
+            ),
+        );
+    }
+    if let Some(pops) = draft.steps.iter().find_map(|s| match s {
+        Step::PlaceNeurons(p) => p.populations.as_ref(),
+        _ => None,
+    }) {
+        for (i, p) in pops.iter().enumerate() {
+            for (set, kind) in [
+                (p.activity.is_some(), StepKind::Spikes),
+                (p.calcium.is_some(), StepKind::Calcium),
+            ] {
+                if set && !seen.contains(&kind) {
+                    let field = if kind == StepKind::Spikes {
+                        "activity"
+                    } else {
+                        "calcium"
+                    };
+                    v.fail(
+                        &format!("steps.place_neurons.populations[{i}].{field}"),
+                        format!("needs the `{kind}` step in the spec"),
+                    );
+                }
+            }
+        }
+    }
+    if draft.acquisition.optics.focal_depth_um == crate::FocalDepth::Auto {
+        let placed = draft.steps.iter().find_map(|s| match s {
+            Step::PlaceNeurons(p) => Some(p),
+            _ => None,
+        });
+        let absolute = placed
+            .and_then(|p| p.populations.as_ref())
+            .is_some_and(|pops| {
+                pops.iter()
+                    .all(|p| p.depth_range_um.is_some() || p.positions_um.is_some())
+            });
+        if !absolute {
+            v.fail(
+                "acquisition.optics.focal_depth_um",
+                "\"auto\" needs steps.place_neurons.populations that each give depth_range_um or positions_um (depths below the surface to focus on)",
+            );
+        }
+    }
     for (i, stage) in draft.output.snapshot_stages.iter().enumerate() {
         if !seen.contains(stage) {
             v.fail(

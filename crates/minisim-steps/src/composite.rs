@@ -138,7 +138,8 @@ pub fn blur_at(params: &Composite, optics: &Optics, z_um: f64) -> Blur {
     let defocus = z_um.abs() * optics.half_angle_rad().tan() / 2.0;
     let psf = (diffraction.powi(2) + optics.aberration_um.powi(2) + defocus.powi(2)).sqrt();
     let ls = optics.scattering_length_um;
-    let d0 = optics.focal_depth_um;
+    // `optics` is resolved by the renderer: "auto" never reaches the kernels.
+    let d0 = optics.focal_depth_um.um().unwrap_or(0.0);
     let d = (d0 + z_um).max(0.0);
     let norm = (-d0 / ls).exp();
     let ballistic = (-d / ls).exp() / norm;

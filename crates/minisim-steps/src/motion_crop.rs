@@ -7,9 +7,10 @@
 //! pixels, (dy, dx), positive = down/right; a motion-correction algorithm should
 //! report −path. Frame f shows canvas(y + m − dy, x + m − dx), m the canvas margin,
 //! resampled with bilinear or Lanczos-3 weights (separable, fixed per frame).
+//! Model `locomotion`: see `locomotion_path`; model `trajectory`: the given path.
 //! Sources: docs/physics.md#steps.motion_crop.
 
-use minisim_spec::MotionCrop;
+use minisim_spec::{Locomotion, MotionCrop, MotionModel};
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
@@ -24,6 +25,25 @@ pub fn path(
     pixel_um: f64,
     rng: &mut Stream,
 ) -> Vec<[f64; 2]> {
+    match params.model {
+        MotionModel::Ou => {}
+        MotionModel::Locomotion => {
+            let m = params.max_shift_um;
+            return locomotion_path(&params.locomotion, frames, dt_s, rng)
+                .into_iter()
+                .map(|p| p.map(|v| v.clamp(-m, m) / pixel_um))
+                .collect();
+        }
+        MotionModel::Trajectory => {
+            return params
+                .trajectory_um
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .map(|p| p.map(|v| v / pixel_um))
+                .collect();
+        }
+    }
     let rho = ou::rho(dt_s, params.ou_tau_s);
     let jumps = Poisson::new(params.jump_rate_hz * dt_s).ok();
     let mut state: [f64; 2] = [StandardNormal.sample(rng), StandardNormal.sample(rng)];
@@ -49,6 +69,85 @@ pub fn path(
         }
     }
     out
+}
+
+/// Locomotion-driven displacement `[dy, dx]` in µm at each frame start.
+///
+/// The brain is a damped oscillator on the skull, x'' = −2ζω₀x' − ω₀²(x − d(t)), with
+/// ω₀ = 2π·`resonance_hz` (unit static gain). Two drives are integrated separately
+/// (semi-implicit Euler, ≥ 40 steps per period of the fastest frequency, after a 5 s
+/// burn-in): the gait, d = sin φ on y with φ' = 2π(f_gait + σ_w·w(t)), w a unit OU
+/// process (τ_w); and red noise, a unit OU process (τ_n) per axis. Each response is
+/// rescaled so its RMS displacement over the recording is `amplitude_um`·√fraction
+/// (gait) and `amplitude_um`·√(1 − fraction) (noise).
+pub fn locomotion_path(p: &Locomotion, frames: u64, dt_s: f64, rng: &mut Stream) -> Vec<[f64; 2]> {
+    let fastest = p.resonance_hz.max(p.gait_hz + 3.0 * p.gait_wander_hz);
+    let sub = (dt_s * 40.0 * fastest).ceil().max(1.0) as u64;
+    let h = dt_s / sub as f64;
+    let w0 = std::f64::consts::TAU * p.resonance_hz;
+    let zeta = p.damping_ratio;
+    let rho_w = ou::rho(h, p.gait_wander_tau_s);
+    let rho_n = ou::rho(h, p.noise_tau_s);
+    let burn_in = (5.0 / h).ceil() as u64;
+    let mut wander: f64 = StandardNormal.sample(rng);
+    let mut noise: [f64; 2] = [StandardNormal.sample(rng), StandardNormal.sample(rng)];
+    let mut phase = rng.random_range(0.0..std::f64::consts::TAU);
+    // Oscillator states (position, velocity): gait on y, noise on y and x.
+    let mut osc = [[0.0f64; 2]; 3];
+    let (mut gait, mut red) = (
+        Vec::with_capacity(frames as usize),
+        Vec::with_capacity(frames as usize),
+    );
+    for step in 0..burn_in + frames * sub {
+        if step >= burn_in && (step - burn_in).is_multiple_of(sub) {
+            gait.push(osc[0][0]);
+            red.push([osc[1][0], osc[2][0]]);
+        }
+        let drive = [phase.sin(), noise[0], noise[1]];
+        for (o, d) in osc.iter_mut().zip(drive) {
+            o[1] += h * (-2.0 * zeta * w0 * o[1] - w0 * w0 * (o[0] - d));
+            o[0] += h * o[1];
+        }
+        phase += std::f64::consts::TAU * (p.gait_hz + p.gait_wander_hz * wander) * h;
+        wander = ou::step(wander, rho_w, StandardNormal.sample(rng));
+        for n in &mut noise {
+            *n = ou::step(*n, rho_n, StandardNormal.sample(rng));
+        }
+    }
+    let rms = |v: &mut dyn Iterator<Item = f64>| {
+        let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x * x, n + 1));
+        if n == 0 || s <= 0.0 {
+            0.0
+        } else {
+            (s / n as f64).sqrt()
+        }
+    };
+    let g_rms = rms(&mut gait.iter().copied());
+    let n_rms = rms(&mut red.iter().map(|r| r[0].hypot(r[1])));
+    let g_scale = if g_rms > 0.0 {
+        p.amplitude_um * p.locomotion_fraction.sqrt() / g_rms
+    } else {
+        0.0
+    };
+    let n_scale = if n_rms > 0.0 {
+        p.amplitude_um * (1.0 - p.locomotion_fraction).sqrt() / n_rms
+    } else {
+        0.0
+    };
+    let mixed: Vec<[f64; 2]> = gait
+        .iter()
+        .zip(&red)
+        .map(|(&g, r)| [g * g_scale + r[0] * n_scale, r[1] * n_scale])
+        .collect();
+    // The two parts are independent but not exactly orthogonal over a finite
+    // recording: rescale so the total RMS is exactly the amplitude.
+    let total = rms(&mut mixed.iter().map(|q| q[0].hypot(q[1])));
+    let k = if total > 0.0 {
+        p.amplitude_um / total
+    } else {
+        0.0
+    };
+    mixed.into_iter().map(|q| q.map(|v| v * k)).collect()
 }
 
 /// Canvas margin needed for `max_shift_um`: the largest shift plus the kernel support.
@@ -243,5 +342,47 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// With the gait alone the displacement's spectrum peaks at the stride frequency
+    /// and its RMS is the amplitude; with noise alone, the cross axis moves too.
+    #[test]
+    fn locomotion_motion_peaks_at_the_gait_frequency() {
+        let p = Locomotion {
+            gait_hz: 7.0,
+            gait_wander_hz: 0.2,
+            locomotion_fraction: 1.0,
+            amplitude_um: 2.0,
+            ..Default::default()
+        };
+        let fps = 60.0;
+        let frames = 3000;
+        let path = locomotion_path(&p, frames, 1.0 / fps, &mut Stream::seed_from_u64(3));
+        let rms =
+            (path.iter().map(|q| q[0] * q[0] + q[1] * q[1]).sum::<f64>() / frames as f64).sqrt();
+        assert!((rms - 2.0).abs() < 1e-9, "{rms}");
+        assert!(path.iter().all(|q| q[1] == 0.0));
+        // Periodogram of dy on a 0.1 Hz grid from 1 to 25 Hz.
+        let power = |f: f64| {
+            let (mut c, mut s) = (0.0, 0.0);
+            for (t, q) in path.iter().enumerate() {
+                let a = std::f64::consts::TAU * f * t as f64 / fps;
+                c += q[0] * a.cos();
+                s += q[0] * a.sin();
+            }
+            c * c + s * s
+        };
+        let peak = (10..250)
+            .map(|i| i as f64 / 10.0)
+            .max_by(|a, b| power(*a).total_cmp(&power(*b)))
+            .unwrap();
+        // The gait frequency wanders with SD 0.2 Hz: the peak lies within ±3 SD.
+        assert!((peak - 7.0).abs() <= 0.6, "peak at {peak} Hz");
+        let noisy = Locomotion {
+            locomotion_fraction: 0.0,
+            ..p
+        };
+        let path = locomotion_path(&noisy, frames, 1.0 / fps, &mut Stream::seed_from_u64(3));
+        assert!(path.iter().any(|q| q[1] != 0.0));
     }
 }

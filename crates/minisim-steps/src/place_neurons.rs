@@ -48,13 +48,30 @@ pub struct Region {
     pub y_um: [f64; 2],
 }
 
-/// Place the cells. Deterministic given the stream.
+/// Place the cells in the step's slab centred on the focal plane. Deterministic
+/// given the stream.
 pub fn place(params: &PlaceNeurons, region: Region, rng: &mut Stream) -> Vec<Cell> {
     let half = params.slab_um / 2.0;
-    let volume_mm3 = (region.x_um[1] - region.x_um[0])
-        * (region.y_um[1] - region.y_um[0])
-        * params.slab_um
-        * 1e-9;
+    place_in(params, region, [-half, half], rng)
+}
+
+/// Place cells with depths below the focal plane in `z_um = [lo, hi]`. The count is
+/// Poisson(ρ·area·thickness) with the thickness floored at one soma diameter, so a
+/// planar layer (lo = hi) still holds cells.
+pub fn place_in(
+    params: &PlaceNeurons,
+    region: Region,
+    z_um: [f64; 2],
+    rng: &mut Stream,
+) -> Vec<Cell> {
+    let [z_lo, z_hi] = z_um;
+    let thickness = if z_hi > z_lo {
+        z_hi - z_lo
+    } else {
+        2.0 * params.soma_radius_mean_um
+    };
+    let volume_mm3 =
+        (region.x_um[1] - region.x_um[0]) * (region.y_um[1] - region.y_um[0]) * thickness * 1e-9;
     let expected = params.density_per_mm3 * volume_mm3;
     let candidates = if expected > 0.0 {
         Poisson::new(expected)
@@ -82,7 +99,11 @@ pub fn place(params: &PlaceNeurons, region: Region, rng: &mut Stream) -> Vec<Cel
         }
         let x = rng.random_range(region.x_um[0]..region.x_um[1]);
         let y = rng.random_range(region.y_um[0]..region.y_um[1]);
-        let z = rng.random_range(-half..half);
+        let z = if z_hi > z_lo {
+            rng.random_range(z_lo..z_hi)
+        } else {
+            z_lo
+        };
         // Draw the cell's properties before the test so every candidate consumes the
         // same amount of randomness.
         let r: f64 = radius.sample(rng);
@@ -125,6 +146,34 @@ pub fn place(params: &PlaceNeurons, region: Region, rng: &mut Stream) -> Vec<Cel
         });
     }
     cells
+}
+
+/// Cells at given centres `[z below the focal plane, y, x]` (canvas µm), with radius,
+/// shape and expression drawn as in `place`.
+pub fn place_at(params: &PlaceNeurons, centres: &[[f64; 3]], rng: &mut Stream) -> Vec<Cell> {
+    let radius = Normal::new(params.soma_radius_mean_um, params.soma_radius_sd_um)
+        .expect("validated: sd ≥ 0");
+    centres
+        .iter()
+        .take(params.max_cells as usize)
+        .map(|&[z, y, x]| {
+            let r: f64 = radius.sample(rng);
+            let aspect_draw: f64 = StandardNormal.sample(rng);
+            let angle = rng.random_range(0.0..std::f64::consts::PI);
+            let expr_draw: f64 = StandardNormal.sample(rng);
+            let aspect = (1.0 + params.soma_aspect_sd * aspect_draw).clamp(0.5, 1.5);
+            Cell {
+                x_um: x,
+                y_um: y,
+                z_um: z,
+                radius_um: r.max(0.3 * params.soma_radius_mean_um),
+                aspect: if aspect >= 1.0 { aspect } else { 1.0 / aspect },
+                angle_rad: angle,
+                expression: (params.expression_sigma * expr_draw).exp(),
+                nucleus_fraction: params.nucleus_fraction,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

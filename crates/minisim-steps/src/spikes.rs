@@ -9,7 +9,7 @@
 //! period to the previous kept spike is dropped. Times are continuous (sub-frame), s.
 //! Sources: docs/physics.md#steps.spikes.
 
-use minisim_spec::Spikes;
+use minisim_spec::{SpikeModel, Spikes, TwoState};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, Normal, Poisson, StandardNormal};
 
@@ -45,6 +45,25 @@ fn poisson_times(rate_hz: f64, duration_s: f64, rng: &mut Stream) -> Vec<f64> {
 /// `n_cells + k` to ensemble `k`, so adding cells never changes ensemble events' draws
 /// for a given cell count.
 pub fn draw(params: &Spikes, n_cells: usize, duration_s: f64, streams: &impl Streams) -> Trains {
+    if params.model == SpikeModel::TwoState {
+        let mut trains = Trains {
+            times_s: Vec::with_capacity(n_cells),
+            rate_hz: Vec::with_capacity(n_cells),
+            ensemble: vec![None; n_cells],
+        };
+        for cell in 0..n_cells {
+            let (times, _) = two_state(
+                &params.two_state,
+                duration_s,
+                &mut streams.stream(cell as u64),
+            );
+            trains
+                .rate_hz
+                .push(times.len() as f64 / duration_s.max(f64::MIN_POSITIVE));
+            trains.times_s.push(times);
+        }
+        return trains;
+    }
     let ens = &params.ensembles;
     let events: Vec<Vec<f64>> = (0..ens.count)
         .map(|k| {
@@ -96,6 +115,47 @@ pub fn draw(params: &Spikes, n_cells: usize, duration_s: f64, streams: &impl Str
         trains.ensemble.push(ensemble);
     }
     trains
+}
+
+/// One cell's two-state Markov train over [0, duration): on a grid of `grid_hz`, the
+/// state switches with probability 1 − e^{−k·dt} per bin (k the current state's
+/// leaving rate, the stationary state drawn first) and the bin holds a spike with
+/// probability 1 − e^{−r·dt} (r the state's firing rate), placed uniformly in the
+/// bin. Returns the sorted spike times and the fraction of bins spent active.
+pub fn two_state(params: &TwoState, duration_s: f64, rng: &mut Stream) -> (Vec<f64>, f64) {
+    let dt = 1.0 / params.grid_hz;
+    let bins = (duration_s * params.grid_hz).ceil() as u64;
+    let leave = [
+        1.0 - (-params.quiescent_to_active_hz * dt).exp(),
+        1.0 - (-params.active_to_quiescent_hz * dt).exp(),
+    ];
+    let fire = [
+        1.0 - (-params.quiescent_rate_hz * dt).exp(),
+        1.0 - (-params.active_rate_hz * dt).exp(),
+    ];
+    let mut state = usize::from(rng.random_bool(params.active_fraction()));
+    let (mut times, mut active) = (Vec::new(), 0u64);
+    for b in 0..bins {
+        active += state as u64;
+        let u: f64 = rng.random();
+        if u < fire[state] {
+            let t = (b as f64 + u / fire[state]) * dt;
+            if t < duration_s {
+                times.push(t);
+            }
+        }
+        if rng.random_bool(leave[state]) {
+            state = 1 - state;
+        }
+    }
+    (
+        times,
+        if bins == 0 {
+            0.0
+        } else {
+            active as f64 / bins as f64
+        },
+    )
 }
 
 #[cfg(test)]
@@ -179,5 +239,37 @@ mod tests {
                 .count();
             assert!(shared as f64 >= 0.9 * first.len() as f64);
         }
+    }
+
+    /// The active fraction of a two-state chain is k_qa / (k_qa + k_aq). Its time
+    /// average over T has variance ≈ 2·π_a·π_q·τ/T with τ = 1/(k_qa + k_aq); the spike
+    /// count's variance is ≈ its mean plus (r_a − r_q)²·T²·that variance.
+    #[test]
+    fn two_state_active_fraction_and_rate_match_the_stationary_chain() {
+        let p = TwoState {
+            quiescent_to_active_hz: 1.0,
+            active_to_quiescent_hz: 3.0,
+            quiescent_rate_hz: 0.5,
+            active_rate_hz: 20.0,
+            grid_hz: 300.0,
+        };
+        let t = 20_000.0;
+        let (times, active) = two_state(&p, t, &mut Stream::seed_from_u64(5));
+        let (pa, tau) = (p.active_fraction(), 1.0 / 4.0);
+        let var_frac = 2.0 * pa * (1.0 - pa) * tau / t;
+        assert!(
+            (active - pa).abs() < 5.0 * var_frac.sqrt(),
+            "{active} vs {pa}"
+        );
+        let dt = 1.0 / p.grid_hz;
+        let per_s = |r: f64| (1.0 - (-r * dt).exp()) / dt;
+        let mean = t * (pa * per_s(p.active_rate_hz) + (1.0 - pa) * per_s(p.quiescent_rate_hz));
+        let var = mean
+            + (per_s(p.active_rate_hz) - per_s(p.quiescent_rate_hz)).powi(2) * t * t * var_frac;
+        let n = times.len() as f64;
+        assert!((n - mean).abs() < 5.0 * var.sqrt(), "{n} vs {mean}");
+        assert!(
+            times.windows(2).all(|w| w[1] >= w[0]) && times.iter().all(|&x| (0.0..t).contains(&x))
+        );
     }
 }

@@ -24,8 +24,79 @@ impl Interpolation {
     }
 }
 
-/// Rigid motion: an Ornstein–Uhlenbeck drift plus rare jumps, clamped to a maximum
-/// shift; the shifted canvas is cropped to the field of view.
+/// Which generator makes the motion path.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MotionModel {
+    /// Ornstein–Uhlenbeck drift plus rare jumps (`ou_*`, `jump_*`).
+    #[default]
+    Ou,
+    /// Locomotion: a damped oscillator driven by a wandering gait rhythm plus red
+    /// noise (`locomotion`).
+    Locomotion,
+    /// The user's per-frame path (`trajectory_um`).
+    Trajectory,
+}
+
+/// Locomotion-driven brain motion: the brain as a damped oscillator on the skull
+/// (natural frequency `resonance_hz`, damping ratio `damping_ratio`), driven along y by
+/// the gait rhythm (frequency `gait_hz` wandering as an OU process of SD
+/// `gait_wander_hz` and time constant `gait_wander_tau_s`) and on both axes by red
+/// noise (OU, `noise_tau_s`). The two parts are mixed with variance shares
+/// `locomotion_fraction` and 1 − fraction, and the total RMS displacement over the
+/// recording (before the `max_shift_um` clamp) is `amplitude_um`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Locomotion {
+    /// Mean stride frequency, Hz (> 0). Default 7 (mice run at 6–8 Hz).
+    pub gait_hz: f64,
+    /// SD of the stride frequency's wandering, Hz (≥ 0). Default 0.5.
+    pub gait_wander_hz: f64,
+    /// Time constant of the wandering, s (> 0). Default 2.
+    pub gait_wander_tau_s: f64,
+    /// Natural frequency of the brain-on-skull oscillator, Hz (> 0). Default 6.
+    pub resonance_hz: f64,
+    /// Damping ratio (> 0). Default 0.5.
+    pub damping_ratio: f64,
+    /// Time constant of the red-noise drive, s (> 0). Default 0.3.
+    pub noise_tau_s: f64,
+    /// RMS displacement, µm (≥ 0). Default 1.
+    pub amplitude_um: f64,
+    /// Share of the motion variance due to the gait rhythm, in [0, 1]. Default 0.5.
+    pub locomotion_fraction: f64,
+}
+
+impl Default for Locomotion {
+    fn default() -> Self {
+        Locomotion {
+            gait_hz: 7.0,
+            gait_wander_hz: 0.5,
+            gait_wander_tau_s: 2.0,
+            resonance_hz: 6.0,
+            damping_ratio: 0.5,
+            noise_tau_s: 0.3,
+            amplitude_um: 1.0,
+            locomotion_fraction: 0.5,
+        }
+    }
+}
+
+impl Locomotion {
+    fn validate(&self, v: &mut Validator) {
+        v.positive("gait_hz", self.gait_hz);
+        v.non_negative("gait_wander_hz", self.gait_wander_hz);
+        v.positive("gait_wander_tau_s", self.gait_wander_tau_s);
+        v.positive("resonance_hz", self.resonance_hz);
+        v.positive("damping_ratio", self.damping_ratio);
+        v.positive("noise_tau_s", self.noise_tau_s);
+        v.non_negative("amplitude_um", self.amplitude_um);
+        v.fraction("locomotion_fraction", self.locomotion_fraction);
+    }
+}
+
+/// Rigid motion: an Ornstein–Uhlenbeck drift plus rare jumps (or locomotion, or a
+/// given path), clamped to a maximum shift; the shifted canvas is cropped to the
+/// field of view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MotionCrop {
@@ -45,6 +116,13 @@ pub struct MotionCrop {
     /// Intra-exposure motion blur: positions along the tissue's path during the
     /// exposure averaged per frame, 1..=16; 1 = no blur. Default 1.
     pub exposure_blur_samples: u32,
+    /// Path generator. Default `ou`.
+    pub model: MotionModel,
+    /// Parameters of the `locomotion` model.
+    pub locomotion: Locomotion,
+    /// The `trajectory` model's path: one `[dy, dx]` tissue displacement per frame,
+    /// µm, each within ±`max_shift_um`. Default `null`.
+    pub trajectory_um: Option<Vec<[f64; 2]>>,
 }
 
 impl Default for MotionCrop {
@@ -57,6 +135,9 @@ impl Default for MotionCrop {
             max_shift_um: 10.0,
             interpolation: Interpolation::Lanczos3,
             exposure_blur_samples: 1,
+            model: MotionModel::Ou,
+            locomotion: Locomotion::default(),
+            trajectory_um: None,
         }
     }
 }
@@ -68,6 +149,32 @@ impl MotionCrop {
         v.non_negative("jump_rate_hz", self.jump_rate_hz);
         v.non_negative("jump_um", self.jump_um);
         v.positive("max_shift_um", self.max_shift_um);
+        v.within("locomotion", |v| self.locomotion.validate(v));
+        match (&self.trajectory_um, self.model) {
+            (None, MotionModel::Trajectory) => {
+                v.fail("trajectory_um", "is required by model \"trajectory\"");
+            }
+            (Some(_), m) if m != MotionModel::Trajectory => {
+                v.fail(
+                    "trajectory_um",
+                    "is only used by model \"trajectory\" (set model or remove it)",
+                );
+            }
+            (Some(path), _) => {
+                let bound = self.max_shift_um;
+                if let Some((i, p)) = path
+                    .iter()
+                    .enumerate()
+                    .find(|(_, p)| !p.iter().all(|c| c.is_finite() && c.abs() <= bound))
+                {
+                    v.fail(
+                        &format!("trajectory_um[{i}]"),
+                        format!("must lie within ±max_shift_um = ±{bound} µm (got {p:?})"),
+                    );
+                }
+            }
+            _ => {}
+        }
         if !(1..=16).contains(&self.exposure_blur_samples) {
             v.fail(
                 "exposure_blur_samples",

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::steps::Population;
 use crate::validate::Validator;
 
 /// Where the somata are and how bright they express.
@@ -26,8 +27,13 @@ pub struct PlaceNeurons {
     pub nucleus_fraction: f64,
     /// σ of the lognormal expression level (median 1), dimensionless (≥ 0). Default 0.4.
     pub expression_sigma: f64,
-    /// Upper bound on the number of cells placed (≥ 1). Default 20 000.
+    /// Upper bound on the number of cells placed (≥ 1), over all populations.
+    /// Default 20 000.
     pub max_cells: u64,
+    /// Several populations placed together (e.g. a thin layer over a deep volume),
+    /// each inheriting every field it leaves `null` from this step; `null` (default)
+    /// = one population described by the fields above.
+    pub populations: Option<Vec<Population>>,
 }
 
 impl Default for PlaceNeurons {
@@ -42,6 +48,7 @@ impl Default for PlaceNeurons {
             nucleus_fraction: 0.5,
             expression_sigma: 0.4,
             max_cells: 20_000,
+            populations: None,
         }
     }
 }
@@ -62,5 +69,44 @@ impl PlaceNeurons {
         v.fraction("nucleus_fraction", self.nucleus_fraction);
         v.non_negative("expression_sigma", self.expression_sigma);
         v.at_least_one("max_cells", self.max_cells);
+        if let Some(pops) = &self.populations {
+            if pops.is_empty() {
+                v.fail(
+                    "populations",
+                    "must list at least one population, or be null",
+                );
+            }
+            for (i, p) in pops.iter().enumerate() {
+                v.within(&format!("populations[{i}]"), |v| p.validate(v));
+            }
+        }
+    }
+
+    /// The population `i` with every unset field taken from this step.
+    pub fn population(&self, i: usize) -> Option<PlaceNeurons> {
+        let p = self.populations.as_ref()?.get(i)?;
+        Some(PlaceNeurons {
+            density_per_mm3: p.density_per_mm3.unwrap_or(self.density_per_mm3),
+            soma_radius_mean_um: p.soma_radius_mean_um.unwrap_or(self.soma_radius_mean_um),
+            soma_radius_sd_um: p.soma_radius_sd_um.unwrap_or(self.soma_radius_sd_um),
+            soma_aspect_sd: p.soma_aspect_sd.unwrap_or(self.soma_aspect_sd),
+            nucleus_fraction: p.nucleus_fraction.unwrap_or(self.nucleus_fraction),
+            expression_sigma: p.expression_sigma.unwrap_or(self.expression_sigma),
+            populations: None,
+            ..self.clone()
+        })
+    }
+
+    /// Names of the populations (`population<i>` when unnamed); one entry, the
+    /// step's own, without `populations`.
+    pub fn population_names(&self) -> Vec<String> {
+        match &self.populations {
+            Some(pops) => pops
+                .iter()
+                .enumerate()
+                .map(|(i, p)| p.name.clone().unwrap_or_else(|| format!("population{i}")))
+                .collect(),
+            None => vec!["population0".to_owned()],
+        }
     }
 }

@@ -23,8 +23,78 @@ pub struct Spikes {
     pub burst_size_mean: f64,
     /// Interval between spikes inside a burst, ms (> 0, ≥ refractory_ms). Default 10.
     pub burst_isi_ms: f64,
-    /// Ensembles of cells with shared event times.
+    /// Ensembles of cells with shared event times (`lognormal_bursts` only).
     pub ensembles: Ensembles,
+    /// Generative model. Default `lognormal_bursts` (the fields above);
+    /// `two_state` uses `two_state` (and `refractory_ms`) instead.
+    pub model: SpikeModel,
+    /// The two-state (quiescent/active) Markov model's parameters.
+    pub two_state: TwoState,
+}
+
+/// Which spike model generates the trains.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpikeModel {
+    /// Lognormal event rates across cells, bursts and ensembles.
+    #[default]
+    LognormalBursts,
+    /// A quiescent/active Markov gate with a Poisson rate per state, on a fine grid.
+    TwoState,
+}
+
+/// Two-state Markov activity: each cell switches between quiescent and active with
+/// the given rates and fires as a Poisson process at its state's rate, simulated on a
+/// grid of `grid_hz` with at most one spike per bin (a refractory period of one bin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TwoState {
+    /// Quiescent → active switching rate, Hz (> 0). Default 0.1.
+    pub quiescent_to_active_hz: f64,
+    /// Active → quiescent switching rate, Hz (> 0). Default 6 (mean episode ≈ 170 ms).
+    pub active_to_quiescent_hz: f64,
+    /// Firing rate while quiescent, Hz (≥ 0). Default 0.6.
+    pub quiescent_rate_hz: f64,
+    /// Firing rate while active, Hz (≥ 0). Default 50.
+    pub active_rate_hz: f64,
+    /// Simulation grid, Hz (> 0, ≥ the active rate). Default 300.
+    pub grid_hz: f64,
+}
+
+impl Default for TwoState {
+    fn default() -> Self {
+        TwoState {
+            quiescent_to_active_hz: 0.1,
+            active_to_quiescent_hz: 6.0,
+            quiescent_rate_hz: 0.6,
+            active_rate_hz: 50.0,
+            grid_hz: 300.0,
+        }
+    }
+}
+
+impl TwoState {
+    /// Stationary probability of the active state, k_qa / (k_qa + k_aq).
+    pub fn active_fraction(&self) -> f64 {
+        self.quiescent_to_active_hz / (self.quiescent_to_active_hz + self.active_to_quiescent_hz)
+    }
+
+    fn validate(&self, v: &mut Validator) {
+        v.positive("quiescent_to_active_hz", self.quiescent_to_active_hz);
+        v.positive("active_to_quiescent_hz", self.active_to_quiescent_hz);
+        v.non_negative("quiescent_rate_hz", self.quiescent_rate_hz);
+        v.non_negative("active_rate_hz", self.active_rate_hz);
+        v.positive("grid_hz", self.grid_hz);
+        if self.grid_hz.is_finite() && self.active_rate_hz > self.grid_hz {
+            v.fail(
+                "grid_hz",
+                format!(
+                    "must be at least active_rate_hz (got {} < {})",
+                    self.grid_hz, self.active_rate_hz
+                ),
+            );
+        }
+    }
 }
 
 impl Default for Spikes {
@@ -37,6 +107,8 @@ impl Default for Spikes {
             burst_size_mean: 3.0,
             burst_isi_ms: 10.0,
             ensembles: Ensembles::default(),
+            model: SpikeModel::default(),
+            two_state: TwoState::default(),
         }
     }
 }
@@ -73,6 +145,7 @@ impl Default for Ensembles {
 
 impl Spikes {
     pub(crate) fn validate(&self, v: &mut Validator) {
+        v.within("two_state", |v| self.two_state.validate(v));
         v.positive("rate_median_hz", self.rate_median_hz);
         v.non_negative("rate_sigma", self.rate_sigma);
         v.non_negative("refractory_ms", self.refractory_ms);

@@ -1,0 +1,94 @@
+//! A population of `place_neurons`: one group of cells with its own anatomy and,
+//! optionally, its own activity and indicator.
+
+use serde::{Deserialize, Serialize};
+
+use crate::steps::{Calcium, Spikes};
+use crate::validate::Validator;
+
+/// One population. Every field left `null` takes the value of the enclosing
+/// `place_neurons` step, so a population only states how it differs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Population {
+    /// Label reported with the ground truth (default `"population<i>"`).
+    pub name: Option<String>,
+    /// Density of expressing somata, cells per mm³ (> 0).
+    pub density_per_mm3: Option<f64>,
+    /// `[shallowest, deepest]` soma depth below the tissue surface, µm (0 ≤ min ≤ max).
+    /// Default: the step's slab centred on the focal plane.
+    pub depth_range_um: Option<[f64; 2]>,
+    /// Explicit soma centres `[depth, y, x]`, µm (depth below the surface; y, x from
+    /// the FOV's top-left edge). When given, density and depth range are not used.
+    pub positions_um: Option<Vec<[f64; 3]>>,
+    /// Mean soma radius, µm (> 0).
+    pub soma_radius_mean_um: Option<f64>,
+    /// Standard deviation of the soma radius, µm (≥ 0).
+    pub soma_radius_sd_um: Option<f64>,
+    /// Standard deviation of the in-plane aspect ratio, in [0, 0.5].
+    pub soma_aspect_sd: Option<f64>,
+    /// Nucleus radius as a fraction of the soma radius, in [0, 1].
+    pub nucleus_fraction: Option<f64>,
+    /// σ of the lognormal expression level (≥ 0).
+    pub expression_sigma: Option<f64>,
+    /// Median expression relative to the step's cells (> 0). Default 1.
+    pub expression_scale: Option<f64>,
+    /// This population's spike model (a complete `spikes` block; its unset fields
+    /// take the `spikes` defaults). Default: the `spikes` step's.
+    pub activity: Option<Spikes>,
+    /// This population's indicator (a complete `calcium` block). Default: the
+    /// `calcium` step's.
+    pub calcium: Option<Calcium>,
+}
+
+impl Population {
+    pub(crate) fn validate(&self, v: &mut Validator) {
+        if let Some(d) = self.density_per_mm3 {
+            v.positive("density_per_mm3", d);
+        }
+        if let Some([lo, hi]) = self.depth_range_um
+            && !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi >= lo)
+        {
+            v.fail(
+                "depth_range_um",
+                format!("must satisfy 0 <= min <= max (got [{lo}, {hi}])"),
+            );
+        }
+        if let Some(positions) = &self.positions_um {
+            for (i, p) in positions.iter().enumerate() {
+                if !(p.iter().all(|c| c.is_finite()) && p[0] >= 0.0) {
+                    v.fail(
+                        &format!("positions_um[{i}]"),
+                        format!("must be finite with depth >= 0 (got {p:?})"),
+                    );
+                }
+            }
+        }
+        if let Some(r) = self.soma_radius_mean_um {
+            v.positive("soma_radius_mean_um", r);
+        }
+        if let Some(sd) = self.soma_radius_sd_um {
+            v.non_negative("soma_radius_sd_um", sd);
+        }
+        if let Some(a) = self.soma_aspect_sd
+            && !(a.is_finite() && (0.0..=0.5).contains(&a))
+        {
+            v.fail("soma_aspect_sd", format!("must lie in [0, 0.5] (got {a})"));
+        }
+        if let Some(f) = self.nucleus_fraction {
+            v.fraction("nucleus_fraction", f);
+        }
+        if let Some(s) = self.expression_sigma {
+            v.non_negative("expression_sigma", s);
+        }
+        if let Some(s) = self.expression_scale {
+            v.positive("expression_scale", s);
+        }
+        if let Some(a) = &self.activity {
+            v.within("activity", |v| a.validate(v));
+        }
+        if let Some(c) = &self.calcium {
+            v.within("calcium", |v| c.validate(v));
+        }
+    }
+}
