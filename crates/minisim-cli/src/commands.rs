@@ -40,6 +40,17 @@ pub enum Command {
     Score(ScoreArgs),
     /// Write a recording's ground-truth regions (or given footprints) in the neurofinder regions format.
     ExportRois(ExportArgs),
+    /// Translate a spec of the Python minisim (v1.0.x) into a minisim spec; report what cannot be mapped.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The py-minisim spec (JSON of `Spec.model_dump_json()`).
+    input: PathBuf,
+    /// Output spec (canonical JSON).
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +169,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Preview(a) => preview_cmd(a),
         Command::Score(a) => score_cmd(a),
         Command::ExportRois(a) => export_rois(a),
+        Command::Import(a) => import(a),
     }
 }
 
@@ -402,6 +414,32 @@ fn cache(command: CacheCommand) -> anyhow::Result<()> {
             eprintln!("removed {key}");
         }
     }
+    Ok(())
+}
+
+fn import(a: ImportArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&a.input).map_err(|e| {
+        usage(
+            format!("cannot read {}: {e}", a.input.display()),
+            "pass the path of a py-minisim spec (JSON)",
+        )
+    })?;
+    let imported = Spec::from_py_minisim_json(&text).map_err(|e| {
+        usage(
+            format!("{}: {e}", a.input.display()),
+            "docs/py-minisim.md lists the py-minisim fields and how each maps",
+        )
+    })?;
+    crate::score_cmd::write_atomic(&a.output, &(imported.spec.to_json_pretty() + "\n"))?;
+    for u in &imported.unmapped {
+        eprintln!("not mapped: {u}");
+    }
+    eprintln!(
+        "wrote {} (key {}); {} field(s) not mapped",
+        a.output.display(),
+        &imported.spec.cache_key()[..16],
+        imported.unmapped.len()
+    );
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Commands: `render` (stream a spec to a video or stack), `simulate` (write a
 //! recording directory), `validate`, `presets`, `cache`, `preview`, `score` and
-//! `export-rois` (extraction results against the ground truth). Errors print one
+//! `export-rois` (extraction results against the ground truth), `import` (py-minisim
+//! specs). Errors print one
 //! line plus a hint; exit code 2 for usage and input errors, 1 for runtime failures.
 
 mod commands;

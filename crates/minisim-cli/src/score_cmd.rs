@@ -159,7 +159,7 @@ fn field(
 }
 
 /// Write `text` to `path` atomically (temporary sibling, then rename).
-fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
+pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

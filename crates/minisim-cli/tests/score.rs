@@ -244,3 +244,41 @@ fn neurofinder_agrees_with_minisim_score_on_exported_regions() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn import_translates_a_py_minisim_spec_and_reports_unmapped_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/py-minisim/readme-example.json"
+    );
+    let out = cli(dir, &["import", example, "-o", "ours.json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("not mapped: acquisition.focal_depth_in_tissue_um"),
+        "{err}"
+    );
+    // The result is a valid minisim spec with the same key as the library's import.
+    let text = std::fs::read_to_string(dir.join("ours.json")).unwrap();
+    let spec = minisim::Spec::from_json(&text).unwrap();
+    let lib =
+        minisim::Spec::from_py_minisim_json(&std::fs::read_to_string(example).unwrap()).unwrap();
+    assert_eq!(spec.cache_key(), lib.spec.cache_key());
+    ok(cli(dir, &["validate", "ours.json", "--key"]));
+    // Bad input: exit 2, the path and field named, nothing written.
+    std::fs::write(
+        dir.join("bad.json"),
+        r#"{"steps": [{"kind": "sensor", "photons_per_unit": -1}]}"#,
+    )
+    .unwrap();
+    let out = cli(dir, &["import", "bad.json", "-o", "bad-ours.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.json") && err.contains("photons_per_unit"),
+        "{err}"
+    );
+    assert!(!dir.join("bad-ours.json").exists());
+}

@@ -22,6 +22,7 @@ mod acquisition;
 mod error;
 mod overrides;
 mod presets;
+mod py_minisim;
 mod spec;
 pub mod steps;
 mod sweep;
@@ -31,6 +32,7 @@ pub use acquisition::{Acquisition, FocalDepth, Optics};
 pub use error::{Issue, SpecError};
 pub use overrides::parse_assignment;
 pub use presets::{PRESETS, Preset, preset_names};
+pub use py_minisim::{PyImport, Unmapped};
 pub use spec::{Output, Spec, SpecDraft};
 pub use steps::{
     Calcium, Composite, Digitize, Ensembles, Indicator, Interpolation, Kinetics, Leakage,

@@ -91,6 +91,7 @@ impl PlaceNeurons {
             soma_radius_sd_um: p.soma_radius_sd_um.unwrap_or(self.soma_radius_sd_um),
             soma_aspect_sd: p.soma_aspect_sd.unwrap_or(self.soma_aspect_sd),
             nucleus_fraction: p.nucleus_fraction.unwrap_or(self.nucleus_fraction),
+            min_separation_um: p.min_separation_um.unwrap_or(self.min_separation_um),
             expression_sigma: p.expression_sigma.unwrap_or(self.expression_sigma),
             populations: None,
             ..self.clone()

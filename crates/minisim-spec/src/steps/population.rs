@@ -29,6 +29,8 @@ pub struct Population {
     pub soma_aspect_sd: Option<f64>,
     /// Nucleus radius as a fraction of the soma radius, in [0, 1].
     pub nucleus_fraction: Option<f64>,
+    /// Minimum distance between soma centres within this population, µm (≥ 0).
+    pub min_separation_um: Option<f64>,
     /// σ of the lognormal expression level (≥ 0).
     pub expression_sigma: Option<f64>,
     /// Median expression relative to the step's cells (> 0). Default 1.
@@ -74,6 +76,9 @@ impl Population {
             && !(a.is_finite() && (0.0..=0.5).contains(&a))
         {
             v.fail("soma_aspect_sd", format!("must lie in [0, 0.5] (got {a})"));
+        }
+        if let Some(d) = self.min_separation_um {
+            v.non_negative("min_separation_um", d);
         }
         if let Some(f) = self.nucleus_fraction {
             v.fraction("nucleus_fraction", f);
