@@ -5,7 +5,7 @@
 //! `footprints_{indptr,indices,data}.npy` (scipy CSR over H·W pixels),
 //! `spikes_{times,indptr}.npy` (ragged spike times as CSR rows), `calcium_dff.npy`,
 //! `neuropil_{components,traces}.npy`, `motion_px.npy`, `vignette.npy`, `vessels.npy`,
-//! `leakage.npy`, `photon_gain.npy`, `focal_depth_um.npy` (one value).
+//! `leakage.npy`, `photon_gain.npy`, `focal_depth_um.npy` (one value), `cell_bleach.npy`.
 //!
 //! Invariants: files are written to a temporary sibling directory, fsynced, and the
 //! directory is renamed into place, so a reader never sees a partial recording; `load`
@@ -169,6 +169,7 @@ pub(crate) fn write_files(rec: &Recording, dir: &Path) -> Result<(), CacheError>
     w.put("leakage", &t.leakage)?;
     w.put("photon_gain", &t.photon_gain)?;
     w.put("focal_depth_um", &Array1::from(vec![t.focal_depth_um]))?;
+    w.put("cell_bleach", &t.cell_bleach)?;
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         model_version: minisim_spec::MODEL_VERSION,
@@ -439,6 +440,7 @@ fn load(entry: &Path) -> Result<Recording, CacheError> {
         vessels: r.get("vessels")?,
         leakage: r.get("leakage")?,
         photon_gain: r.get("photon_gain")?,
+        cell_bleach: r.get("cell_bleach")?,
         focal_depth_um: match r.vec::<f64>("focal_depth_um")?[..] {
             [f] => f,
             ref other => {

@@ -101,12 +101,18 @@ pub struct Renderer {
     traces: Vec<f32>,
     /// Largest ΔF/F per cell so far (always kept: it labels detectability).
     peak_dff: Vec<f32>,
+    /// Per-cell intact fluorophore fraction at the next frame's start (bleaching).
+    bleach: Vec<f64>,
+    /// Per-cell intact fraction, frame-major (frames × cells), if truth is kept.
+    bleach_truth: Vec<f32>,
 }
 
-/// Per-frame temporal inputs: ΔF/F per cell and neuropil trace per component.
+/// Per-frame temporal inputs: ΔF/F per cell, neuropil trace per component and the
+/// intact fluorophore fraction per cell (empty without per-cell bleaching).
 struct FrameInputs {
     dff: Vec<f32>,
     traces: Vec<f64>,
+    bleach: Vec<f32>,
 }
 
 /// Scratch planes reused by one worker across frames (no allocation per frame).
@@ -196,6 +202,8 @@ impl Renderer {
             dff: Vec::new(),
             traces: Vec::new(),
             peak_dff: vec![0.0; n_cells],
+            bleach: vec![1.0; n_cells],
+            bleach_truth: Vec::new(),
         })
     }
 
@@ -270,11 +278,28 @@ impl Renderer {
         for (peak, &d) in self.peak_dff.iter_mut().zip(&dff) {
             *peak = peak.max(d);
         }
+        let mut bleach = Vec::new();
+        if let Some(b) = s
+            .spec
+            .photon_field()
+            .and_then(|p| p.cell_bleaching.as_ref())
+            && !s.excitation.is_empty()
+        {
+            bleach = self.bleach.iter().map(|&q| q as f32).collect();
+            for ((q, &e), &d) in self.bleach.iter_mut().zip(&s.excitation).zip(&dff) {
+                *q = photon_field::bleach_step(b, *q, e, d as f64, timing.period_s);
+            }
+        }
         if self.keep_truth {
             self.dff.extend_from_slice(&dff);
             self.traces.extend(traces.iter().map(|&v| v as f32));
+            self.bleach_truth.extend_from_slice(&bleach);
         }
-        FrameInputs { dff, traces }
+        FrameInputs {
+            dff,
+            traces,
+            bleach,
+        }
     }
 
     /// Render frame `f` through `stages` (a prefix of the scene's stages) into `slots`.
@@ -312,9 +337,20 @@ impl Renderer {
             timed(perf, phase_of(stage), || match stage {
                 StepKind::Composite => {
                     coarse.fill(0.0);
-                    for ((fp, &b), &d) in s.footprints.iter().zip(&s.brightness).zip(&inputs.dff) {
+                    for (c, ((fp, &b), &d)) in s
+                        .footprints
+                        .iter()
+                        .zip(&s.brightness)
+                        .zip(&inputs.dff)
+                        .enumerate()
+                    {
                         if let Some(fp) = fp {
-                            let scale = b * (1.0 + d);
+                            let q = inputs.bleach.get(c).copied().unwrap_or(1.0);
+                            let scale = if inputs.bleach.is_empty() {
+                                b * (1.0 + d)
+                            } else {
+                                b * q * (1.0 + d)
+                            };
                             if let Some(core) = &fp.core {
                                 composite::add(core, scale, canvas, g.canvas);
                             }
@@ -425,6 +461,7 @@ impl Renderer {
         let inputs = FrameInputs {
             dff: vec![0.0; self.scene.cells.len()],
             traces: vec![0.0; self.scene.neuropil.len()],
+            bleach: Vec::new(),
         };
         let mut out = vec![0f32; g.fov.len()];
         let mut buf = Buffers::new(&g, self.scene.halo_grid);
@@ -627,6 +664,15 @@ fn truth(r: Renderer) -> GroundTruth {
     } else {
         Array2::zeros((n, 0))
     };
+    let cell_bleach = if !r.bleach_truth.is_empty() && r.bleach_truth.len() == frames * n {
+        Array2::from_shape_vec((frames, n), r.bleach_truth)
+            .expect("frames × cells")
+            .reversed_axes()
+            .as_standard_layout()
+            .into_owned()
+    } else {
+        Array2::zeros((n, 0))
+    };
     let k = s.neuropil.len();
     let traces = if k > 0 && r.traces.len() == frames * k {
         Array2::from_shape_vec((frames, k), r.traces)
@@ -683,6 +729,7 @@ fn truth(r: Renderer) -> GroundTruth {
         leakage: plane(s.leakage.clone(), g.fov, 0.0),
         photon_gain: Array1::from(s.gains.clone()),
         focal_depth_um: s.focal_depth_um,
+        cell_bleach,
     }
 }
 

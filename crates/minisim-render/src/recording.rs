@@ -125,6 +125,10 @@ pub struct GroundTruth {
     pub photon_gain: Array1<f64>,
     /// Depth of the focal plane below the tissue surface, µm (`"auto"` resolved).
     pub focal_depth_um: f64,
+    /// Intact fluorophore fraction per cell at each frame's start (`cells × frames`),
+    /// with `photon_field.cell_bleaching`; `cells × 0` without. The composite is then
+    /// Σ_c footprint_c · q_c · (1 + ΔF/F_c).
+    pub cell_bleach: Array2<f32>,
 }
 
 /// A simulated recording: the spec, its key, the observed movie, snapshots and truth.

@@ -96,6 +96,8 @@ pub(crate) struct Scene {
     pub focal_depth_um: f64,
     /// Indicator saturation `[saturation_dff, hill_n]` per cell (with `calcium`).
     pub saturation: Vec<[f64; 2]>,
+    /// Relative excitation per cell for per-cell bleaching (empty when off).
+    pub excitation: Vec<f64>,
     pub trains: Trains,
     pub recursions: Vec<Recursion>,
     pub footprints: Vec<Option<Footprint>>,
@@ -192,6 +194,24 @@ impl Scene {
             _ => (Vec::new(), Vec::new()),
         };
         let optics = &optics_spec.with_focal_depth(focal_depth_um);
+        // Per-cell bleaching follows the cells whatever `until` is, like the cells.
+        let excitation = match spec.photon_field().and_then(|p| p.cell_bleaching.as_ref()) {
+            Some(b) => {
+                let m_um = g.margin as f64 * g.pixel_um;
+                let (cx, cy) = (
+                    m_um + g.fov.width as f64 * g.pixel_um / 2.0,
+                    m_um + g.fov.height as f64 * g.pixel_um / 2.0,
+                );
+                let half = g.fov.width.min(g.fov.height) as f64 * g.pixel_um / 2.0;
+                cells
+                    .iter()
+                    .map(|c| {
+                        photon_field::cell_excitation(b, (c.x_um - cx).hypot(c.y_um - cy), half)
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         let (footprints, brightness, focus_weight) = match spec.composite() {
             Some(p) => {
                 let fps = if runs(StepKind::Composite) {
@@ -277,6 +297,7 @@ impl Scene {
             depth_um,
             focal_depth_um,
             saturation,
+            excitation,
             trains,
             recursions,
             footprints,

@@ -35,8 +35,8 @@ pub use presets::{PRESETS, Preset, preset_names};
 pub use py_minisim::{PyImport, Unmapped};
 pub use spec::{Output, Spec, SpecDraft};
 pub use steps::{
-    Calcium, Composite, Digitize, Ensembles, Indicator, Interpolation, Kinetics, Leakage,
-    Locomotion, MotionCrop, MotionModel, Neuropil, PhotonField, PlaceNeurons, Population,
+    Calcium, CellBleaching, Composite, Digitize, Ensembles, Indicator, Interpolation, Kinetics,
+    Leakage, Locomotion, MotionCrop, MotionModel, Neuropil, PhotonField, PlaceNeurons, Population,
     SpikeModel, Spikes, Step, StepKind, TwoState, Vasculature, Vignette,
 };
 pub use sweep::{Axis, Sweep, SweptSpec, sweep};

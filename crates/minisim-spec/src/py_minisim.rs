@@ -6,9 +6,9 @@
 //! same recording, not minisim's default one. Units: py-minisim gives times in s and
 //! per-frame probabilities; minisim uses ms, Hz and rates. Coordinates: py-minisim's
 //! lateral positions are relative to the optical axis (FOV centre); minisim's are from
-//! the FOV's top-left edge. Steps without a counterpart keep the recording honest by
-//! switching off minisim-only effects (photobleaching, flicker, black level, PRNU, row
-//! noise) that py-minisim does not model.
+//! the FOV's top-left edge. The import keeps the recording honest by switching off
+//! minisim-only effects (global photobleaching, flicker, black level, PRNU, row noise)
+//! that py-minisim does not model.
 //!
 //! Invariant: the result is a valid `Spec` (it is built through `Spec::from_value`)
 //! plus the list of unmapped fields; nothing is dropped silently.
@@ -326,6 +326,8 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
     let mut has_sensor = false;
     let mut leakage_level: Option<(f64, String)> = None;
     let mut expression_sigma: Option<f64> = None;
+    let mut bleaching: Option<Value> = None;
+    let mut illumination_edge: Option<f64> = None;
     for (i, step) in steps_list.iter().enumerate() {
         let kind = step
             .get("kind")
@@ -428,18 +430,11 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
                 }
             }
             "bleaching" => {
-                for key in [
-                    "bleach_susceptibility",
-                    "turnover_tau_s",
-                    "excitation_intensity",
-                ] {
-                    s.raw(key);
-                    note(
-                        &mut out,
-                        format!("steps.bleaching.{key}"),
-                        "per-cell, activity-driven bleaching with turnover is not modelled yet; minisim's photon_field bleaching is off in the import",
-                    );
-                }
+                bleaching = Some(json!({
+                    "susceptibility_per_s": s.num("bleach_susceptibility", 6.3e-6)?,
+                    "turnover_tau_s": s.num("turnover_tau_s", 20000.0)?,
+                    "excitation_intensity": s.num("excitation_intensity", 1.0)?,
+                }));
             }
             "neuropil" => {
                 let sigma = s.num("spatial_sigma_um", 40.0)?;
@@ -567,7 +562,11 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
             }
             "illumination_profile" => {
                 let falloff = s.num("falloff", 0.7)?;
-                s.num("exponent", 2.0)?;
+                let exponent = s.num("exponent", 2.0)?;
+                let r_edge = fov_um[0].min(fov_um[1]) / 2.0;
+                let r_corner = (fov_um[0] / 2.0).hypot(fov_um[1] / 2.0);
+                illumination_edge =
+                    Some(1.0 - (1.0 - falloff) * (r_edge / r_corner).powf(exponent));
                 s.raw("center_offset_um");
                 note(
                     &mut out,
@@ -663,12 +662,18 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
     }
     if has_sensor {
         let electrons = photons_per_unit * qe;
-        steps.push(json!({
+        let mut field = json!({
             "kind": "photon_field",
             "photons_per_unit": electrons,
             "bleach_amplitude": 0.0,
             "flicker_sd": 0.0,
-        }));
+        });
+        if let Some(mut b) = bleaching.take() {
+            // py-minisim's excitation falloff drives its bleaching too.
+            b["excitation_edge_ratio"] = json!(illumination_edge.unwrap_or(1.0));
+            field["cell_bleaching"] = b;
+        }
+        steps.push(field);
         if let Some((level, _)) = leakage_level {
             steps.push(json!({
                 "kind": "leakage",

@@ -80,7 +80,14 @@ fn every_step_kind_maps_or_is_reported() {
     assert_eq!(s.vasculature().unwrap().vessels, 3);
     let m = s.motion_crop().unwrap();
     assert_eq!((m.model, m.max_shift_um), (MotionModel::Locomotion, 12.0));
-    assert_eq!(s.photon_field().unwrap().photons_per_unit, 180.0);
+    let field = s.photon_field().unwrap();
+    assert_eq!(field.photons_per_unit, 180.0);
+    let b = field.cell_bleaching.as_ref().unwrap();
+    assert_eq!((b.susceptibility_per_s, b.turnover_tau_s), (1e-5, 20000.0));
+    // The illumination falloff (0.8 at the corner, quadratic) at half the shorter side.
+    let (h, w) = (200.0 * 1.2, 240.0 * 1.2);
+    let want = 1.0 - 0.2 * ((h / 2.0) / (h / 2.0f64).hypot(w / 2.0)).powi(2);
+    assert!((b.excitation_edge_ratio - want).abs() < 1e-12);
     assert!((s.leakage().unwrap().bleedthrough_e - 0.05 * 180.0).abs() < 1e-9);
     assert_eq!(s.digitize().unwrap().bit_depth, 10);
     // The vignette holds both falloffs: below 1 at the edge.
@@ -90,7 +97,6 @@ fn every_step_kind_maps_or_is_reported() {
         "acquisition.tissue.scatter_blur_per_um:",
         "acquisition.front_working_distance_um:",
         "steps.place_neurons.populations[1].morphology:",
-        "steps.bleaching.bleach_susceptibility:",
         "steps.vasculature.layers[0].depth_um:",
         "steps.brain_motion.motion_amplitude_um:",
         "steps.illumination_profile:",

@@ -5,9 +5,12 @@
 //! k = `photons_per_unit`, b(t) = 1 − a·(1 − e^{−t/τ_b}) evaluated at mid-exposure
 //! (population photobleaching), ε = σ_ε·u(t), u a unit OU process with time constant
 //! τ_ε (LED drive and thermal drift of the excitation source).
+//! Per-cell bleaching (`cell_bleaching`): each cell's intact fraction q follows
+//! dq/dt = −k·E·(1 + ΔF/F)·q + (1 − q)/τ, integrated exactly per frame (`bleach_step`),
+//! and scales the cell's brightness in the composite.
 //! Units: I dimensionless, λ in e⁻, t in s. Sources: docs/physics.md#steps.photon_field.
 
-use minisim_spec::PhotonField;
+use minisim_spec::{CellBleaching, PhotonField};
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::Stream;
@@ -38,6 +41,25 @@ pub fn gains(
             g
         })
         .collect()
+}
+
+/// Excitation at a cell `r_um` from the FOV centre, relative: 1 at the centre,
+/// `edge_ratio` at `half_side_um`, quadratic in between (clamped at 0), times the
+/// excitation intensity.
+pub fn cell_excitation(params: &CellBleaching, r_um: f64, half_side_um: f64) -> f64 {
+    let x = r_um / half_side_um.max(f64::MIN_POSITIVE);
+    params.excitation_intensity * (1.0 - (1.0 - params.excitation_edge_ratio) * x * x).max(0.0)
+}
+
+/// Advance a cell's intact fraction q over `dt_s` with excitation `e` and activity
+/// ΔF/F `dff` held constant: the exact solution of dq/dt = −k·e·(1 + dff)·q + (1 − q)/τ,
+/// q(t + dt) = q∞ + (q − q∞)·exp(−(k' + 1/τ)·dt), k' = k·e·(1 + dff),
+/// q∞ = (1/τ)/(k' + 1/τ).
+pub fn bleach_step(params: &CellBleaching, q: f64, e: f64, dff: f64, dt_s: f64) -> f64 {
+    let k = params.susceptibility_per_s * e * (1.0 + dff).max(0.0);
+    let r = 1.0 / params.turnover_tau_s;
+    let q_inf = r / (k + r);
+    q_inf + (q - q_inf) * (-(k + r) * dt_s).exp()
 }
 
 /// Scale a frame by its gain.

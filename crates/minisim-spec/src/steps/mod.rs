@@ -29,7 +29,7 @@ pub use digitize::Digitize;
 pub use leakage::Leakage;
 pub use motion_crop::{Interpolation, Locomotion, MotionCrop, MotionModel};
 pub use neuropil::Neuropil;
-pub use photon_field::PhotonField;
+pub use photon_field::{CellBleaching, PhotonField};
 pub use place_neurons::PlaceNeurons;
 pub use population::Population;
 pub use spikes::{Ensembles, SpikeModel, Spikes, TwoState};

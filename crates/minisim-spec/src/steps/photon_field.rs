@@ -19,6 +19,47 @@ pub struct PhotonField {
     pub flicker_sd: f64,
     /// Correlation time of the flicker, s (> 0). Default 0.5.
     pub flicker_tau_s: f64,
+    /// Per-cell photobleaching with turnover (beside the global trend above).
+    /// Default `null` (off).
+    pub cell_bleaching: Option<CellBleaching>,
+}
+
+/// Per-cell photobleaching: each cell's intact-fluorophore fraction q obeys
+/// dq/dt = −k·E·(1 + ΔF/F)·q + (1 − q)/τ, with E the excitation at the cell (1 at the
+/// FOV centre, `excitation_edge_ratio` at half the shorter FOV side, quadratic in
+/// between) times `excitation_intensity`. The cell's brightness is scaled by q.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CellBleaching {
+    /// Bleach rate at unit excitation and resting emission, 1/s (≥ 0). Default 6.3e-6.
+    pub susceptibility_per_s: f64,
+    /// Fluorophore turnover (recovery) time constant, s (> 0). Default 20 000.
+    pub turnover_tau_s: f64,
+    /// Excitation level, dimensionless (≥ 0; 1 = a typical continuous level). Default 1.
+    pub excitation_intensity: f64,
+    /// Excitation at half the shorter FOV side relative to the centre, in [0, 1].
+    /// Default 0.7.
+    pub excitation_edge_ratio: f64,
+}
+
+impl Default for CellBleaching {
+    fn default() -> Self {
+        CellBleaching {
+            susceptibility_per_s: 6.3e-6,
+            turnover_tau_s: 20_000.0,
+            excitation_intensity: 1.0,
+            excitation_edge_ratio: 0.7,
+        }
+    }
+}
+
+impl CellBleaching {
+    fn validate(&self, v: &mut Validator) {
+        v.non_negative("susceptibility_per_s", self.susceptibility_per_s);
+        v.positive("turnover_tau_s", self.turnover_tau_s);
+        v.non_negative("excitation_intensity", self.excitation_intensity);
+        v.fraction("excitation_edge_ratio", self.excitation_edge_ratio);
+    }
 }
 
 impl Default for PhotonField {
@@ -29,6 +70,7 @@ impl Default for PhotonField {
             bleach_time_constant_s: 300.0,
             flicker_sd: 0.01,
             flicker_tau_s: 0.5,
+            cell_bleaching: None,
         }
     }
 }
@@ -46,5 +88,8 @@ impl PhotonField {
             );
         }
         v.positive("flicker_tau_s", self.flicker_tau_s);
+        if let Some(c) = &self.cell_bleaching {
+            v.within("cell_bleaching", |v| c.validate(v));
+        }
     }
 }
