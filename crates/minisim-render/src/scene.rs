@@ -6,6 +6,7 @@ use minisim_spec::{PlaceNeurons, Spec, Spikes, StepKind};
 use minisim_steps::calcium::{self, Recursion, Timing};
 use minisim_steps::composite::{self, Footprint, HaloGrid};
 use minisim_steps::place_neurons::{self, Cell, Region};
+use minisim_steps::shape::{self, Shape};
 use minisim_steps::spikes::{self, Trains};
 use minisim_steps::vasculature::{self, Vessel};
 use minisim_steps::{
@@ -18,6 +19,7 @@ use crate::streams::StageStreams;
 /// Stream labels, one per purpose. Changing one changes output: bump MODEL_VERSION.
 pub(crate) mod label {
     pub const PLACE: &str = "place_neurons";
+    pub const SHAPE: &str = "place_neurons.shape";
     pub const SPIKES: &str = "spikes";
     pub const CALCIUM: &str = "calcium";
     pub const NEUROPIL_SPACE: &str = "neuropil.space";
@@ -167,6 +169,7 @@ impl Scene {
             c.z_um += s;
         }
         let n = cells.len();
+        let shapes = draw_shapes(spec, &cells, &population);
         let duration_s = g.frames as f64 * g.timing.period_s;
         let trains = match spec.spikes() {
             Some(p) if runs(StepKind::Spikes) => draw_trains(spec, p, &population, duration_s),
@@ -217,7 +220,10 @@ impl Scene {
                 let fps = if runs(StepKind::Composite) {
                     cells
                         .par_iter()
-                        .map(|c| composite::footprint(p, optics, c, g.pixel_um, g.canvas))
+                        .enumerate()
+                        .map(|(i, c)| {
+                            composite::footprint(p, optics, c, shapes.get(i), g.pixel_um, g.canvas)
+                        })
                         .collect()
                 } else {
                     Vec::new()
@@ -313,6 +319,38 @@ impl Scene {
             prnu,
         }
     }
+}
+
+/// Irregular outlines and dendrites per cell (one stream per cell), or empty when
+/// every population is a plain ellipse.
+fn draw_shapes(spec: &Spec, cells: &[Cell], population: &[u32]) -> Vec<Shape> {
+    let Some(p) = spec.place_neurons() else {
+        return Vec::new();
+    };
+    let params: Vec<PlaceNeurons> = match &p.populations {
+        Some(pops) => (0..pops.len())
+            .map(|k| p.population(k).expect("index in range"))
+            .collect(),
+        None => vec![p.clone()],
+    };
+    let plain =
+        |q: &PlaceNeurons| q.irregularity == 0.0 && q.morphology == minisim_spec::Morphology::Soma;
+    if params.iter().all(plain) {
+        return Vec::new();
+    }
+    let streams = StageStreams::new(spec.seed(), label::SHAPE);
+    cells
+        .iter()
+        .zip(population)
+        .enumerate()
+        .map(|(i, (c, &k))| {
+            shape::draw(
+                &params[k as usize],
+                c.radius_um,
+                &mut streams.stream(i as u64),
+            )
+        })
+        .collect()
 }
 
 /// Cells with their population and absolute depth.

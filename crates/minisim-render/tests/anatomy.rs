@@ -254,7 +254,7 @@ fn anatomy_features_are_identical_for_any_chunk_size() {
                         "optics": {"focal_depth_um": "auto", "field_curvature_radius_um": 800.0}},
         "steps": [
             {"kind": "place_neurons", "populations": [
-                {"depth_range_um": [90.0, 120.0]},
+                {"depth_range_um": [90.0, 120.0], "morphology": "cytosolic", "irregularity": 0.5},
                 {"depth_range_um": [140.0, 160.0], "activity": {"model": "two_state"},
                  "calcium": {"indicator": "gcamp6s"}}
             ]},

@@ -36,8 +36,8 @@ pub use py_minisim::{PyImport, Unmapped};
 pub use spec::{Output, Spec, SpecDraft};
 pub use steps::{
     Calcium, CellBleaching, Composite, Digitize, Ensembles, Indicator, Interpolation, Kinetics,
-    Leakage, Locomotion, MotionCrop, MotionModel, Neuropil, PhotonField, PlaceNeurons, Population,
-    SpikeModel, Spikes, Step, StepKind, TwoState, Vasculature, Vignette,
+    Leakage, Locomotion, Morphology, MotionCrop, MotionModel, Neuropil, PhotonField, PlaceNeurons,
+    Population, SpikeModel, Spikes, Step, StepKind, TwoState, Vasculature, Vignette,
 };
 pub use sweep::{Axis, Sweep, SweptSpec, sweep};
 

@@ -348,7 +348,7 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
                         for (k, p) in list.iter().enumerate() {
                             let mut o =
                                 Obj::new(format!("steps.place_neurons.populations[{k}]"), Some(p))?;
-                            pops.push(population(&mut o, fov_um, &mut out)?);
+                            pops.push(population(&mut o, fov_um)?);
                             o.finish(&mut out);
                         }
                         // Step-level population fields are ignored by py-minisim here.
@@ -367,10 +367,36 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
                         }
                         pops
                     }
-                    None => vec![population(&mut s, fov_um, &mut out)?],
+                    None => vec![population(&mut s, fov_um)?],
                 };
+                // Dendrite sizes are per step in minisim: take the first cytosolic
+                // population's and report any other.
+                let mut dendrites: Option<Value> = None;
+                let mut pops = pops;
+                for (k, p) in pops.iter_mut().enumerate() {
+                    let d = p.as_object_mut().and_then(|m| m.remove("_dendrites"));
+                    if p["morphology"] == "cytosolic" {
+                        match (&dendrites, d) {
+                            (None, d) => dendrites = d,
+                            (Some(first), Some(d)) if first != &d => note(
+                                &mut out,
+                                format!("steps.place_neurons.populations[{k}].dendrite_length_um"),
+                                "minisim's dendrite length and width are per step; the first cytosolic population's are used",
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+                let [length, width] = dendrites
+                    .and_then(|d| {
+                        d.as_array()
+                            .map(|a| [a[0].as_f64().unwrap_or(24.0), a[1].as_f64().unwrap_or(3.0)])
+                    })
+                    .unwrap_or([24.0, 3.0]);
                 steps.push(json!({
                     "kind": "place_neurons",
+                    "dendrite_length_um": length,
+                    "dendrite_width_um": width,
                     "max_cells": 100000,
                     "populations": pops,
                 }));
@@ -718,43 +744,31 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
 
 /// One py-minisim `NeuronPopulation` (or the step acting as one) → a minisim
 /// population.
-fn population(
-    o: &mut Obj<'_>,
-    fov_um: [f64; 2],
-    out: &mut Vec<Unmapped>,
-) -> Result<Value, SpecError> {
+fn population(o: &mut Obj<'_>, fov_um: [f64; 2]) -> Result<Value, SpecError> {
     let density = o.num("density_per_mm3", 25000.0)?;
     let radius = o.num("soma_radius_um", 7.0)?;
     let depth = o.pair("depth_range_um")?.unwrap_or([0.0, 200.0]);
     let min_distance = o.num("min_distance_um", 0.0)?;
     let positions = o.pairs("positions_um", 3)?;
     let irregularity = o.num("irregularity", 0.3)?;
-    if irregularity > 0.0 {
-        note(
-            out,
-            o.at("irregularity"),
-            "irregular soma outlines are not modelled yet; somata are ellipses with a dim nucleus",
-        );
-    }
     let morphology = o.text("morphology", "soma")?;
-    if morphology != "soma" {
-        note(
-            out,
+    if morphology != "soma" && morphology != "cytosolic" {
+        return Err(SpecError::at(
             o.at("morphology"),
-            format!("\"{morphology}\" (dendrites) is not modelled yet; cells are somata"),
-        );
+            format!("must be \"soma\" or \"cytosolic\" (got \"{morphology}\")"),
+        ));
     }
-    for key in ["dendrite_length_um", "dendrite_width_um"] {
-        if o.raw(key).is_some() && morphology != "soma" {
-            note(out, o.at(key), "dendrites are not modelled yet");
-        }
-    }
+    let dendrite_length = o.num("dendrite_length_um", 24.0)?;
+    let dendrite_width = o.num("dendrite_width_um", 3.0)?;
     let mut p = json!({
         "density_per_mm3": density,
         "soma_radius_mean_um": radius,
         "soma_radius_sd_um": 0.0,
         "depth_range_um": depth,
         "min_separation_um": min_distance,
+        "irregularity": irregularity,
+        "morphology": morphology,
+        "_dendrites": [dendrite_length, dendrite_width],
     });
     if let Some(pos) = positions {
         // py: (z, y, x) with (y, x) from the optical axis; minisim: from the FOV edge.

@@ -49,12 +49,9 @@ fn the_readme_example_imports_with_py_minisim_defaults() {
             .any(|l| l.starts_with("acquisition.focal_depth_in_tissue_um:")),
         "{lines:?}"
     );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("steps.place_neurons.irregularity:")),
-        "{lines:?}"
-    );
+    // py-minisim's default irregular soma outline carries over.
+    let pop = &s.place_neurons().unwrap().populations.as_ref().unwrap()[0];
+    assert_eq!(pop.irregularity, Some(0.3));
 }
 
 #[test]
@@ -74,6 +71,11 @@ fn every_step_kind_maps_or_is_reported() {
     assert_eq!(p.population(1).unwrap().min_separation_um, 0.0);
     assert_eq!(pops.len(), 2);
     assert_eq!(pops[1].depth_range_um, Some([180.0, 240.0]));
+    assert_eq!(
+        pops[1].morphology,
+        Some(minisim_spec::Morphology::Cytosolic)
+    );
+    assert_eq!(pops[0].irregularity, Some(0.0));
     // brightness_cv 0.5 → lognormal σ = sqrt(ln(1 + 0.25)).
     assert!((pops[0].expression_sigma.unwrap() - (1.25f64).ln().sqrt()).abs() < 1e-12);
     assert_eq!(s.neuropil().unwrap().components, 4);
@@ -96,7 +98,6 @@ fn every_step_kind_maps_or_is_reported() {
         "acquisition.optics.depth_of_field_um:",
         "acquisition.tissue.scatter_blur_per_um:",
         "acquisition.front_working_distance_um:",
-        "steps.place_neurons.populations[1].morphology:",
         "steps.vasculature.layers[0].depth_um:",
         "steps.brain_motion.motion_amplitude_um:",
         "steps.illumination_profile:",

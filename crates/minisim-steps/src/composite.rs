@@ -30,6 +30,7 @@ use minisim_spec::{Composite, Optics};
 use crate::Dims;
 use crate::math::gauss::{self, Edge};
 use crate::place_neurons::Cell;
+use crate::shape::Shape;
 
 /// Step of the coarse grid on which halos are sampled, px.
 pub const HALO_STEP: usize = 4;
@@ -167,14 +168,17 @@ pub fn focus_weight(params: &Composite, optics: &Optics, cell: &Cell) -> f64 {
 }
 
 /// Build one cell's footprint on a canvas of `canvas` px with `pixel_um` µm pixels.
-/// Cell coordinates are canvas µm. Returns `None` if nothing of it lands on the canvas.
+/// Cell coordinates are canvas µm; `shape` adds an irregular outline and dendrites
+/// (`None` = the plain ellipse). Returns `None` if nothing of it lands on the canvas.
 pub fn footprint(
     params: &Composite,
     optics: &Optics,
     cell: &Cell,
+    shape: Option<&Shape>,
     pixel_um: f64,
     canvas: Dims,
 ) -> Option<Footprint> {
+    let shape = shape.filter(|s| !s.is_plain());
     let blur = blur_at(params, optics, cell.z_um);
     let sigma_px = blur.psf_sigma_um / pixel_um;
     let halo_px = blur.halo_sigma_um / pixel_um;
@@ -183,7 +187,8 @@ pub fn footprint(
     let minor = cell.radius_um / cell.aspect.sqrt() / pixel_um;
 
     // Shape + ballistic blur on a patch padded by 4σ.
-    let reach = (major + 4.0 * sigma_px + 2.0).ceil() as i64;
+    let extent = shape.map_or(major, |s| (major * 1.5).max(s.reach_um() / pixel_um));
+    let reach = (extent + 4.0 * sigma_px + 2.0).ceil() as i64;
     let (by0, bx0) = (cy.floor() as i64 - reach, cx.floor() as i64 - reach);
     let side = (2 * reach + 1) as usize;
     let mut ballistic = vec![0f32; side * side];
@@ -200,12 +205,32 @@ pub fn footprint(
                     let u = (x * cos + y * sin) / major;
                     let v = (-x * sin + y * cos) / minor;
                     let q = u * u + v * v;
-                    if q <= 1.0 {
+                    let Some(shape) = shape else {
+                        if q <= 1.0 {
+                            acc += if q <= nucleus_q {
+                                params.nucleus_brightness
+                            } else {
+                                1.0
+                            };
+                        }
+                        continue;
+                    };
+                    let f = shape.radius_factor(v.atan2(u));
+                    if q <= f * f {
                         acc += if q <= nucleus_q {
                             params.nucleus_brightness
                         } else {
                             1.0
                         };
+                    } else {
+                        // Dendrites live in the cell's rotated frame, in µm.
+                        let p = [
+                            (x * cos + y * sin) * pixel_um,
+                            (-x * sin + y * cos) * pixel_um,
+                        ];
+                        if shape.in_dendrite(p) {
+                            acc += 1.0;
+                        }
                     }
                 }
             }
@@ -427,10 +452,10 @@ mod tests {
             height: 200,
             width: 200,
         };
-        let focus = footprint(&params, &optics, &cell_at(0.0), 1.0, canvas).unwrap();
+        let focus = footprint(&params, &optics, &cell_at(0.0), None, 1.0, canvas).unwrap();
         let (p0, w0) = peak_and_width(&focus, canvas);
         for z in [-50.0, 50.0] {
-            let off = footprint(&params, &optics, &cell_at(z), 1.0, canvas).unwrap();
+            let off = footprint(&params, &optics, &cell_at(z), None, 1.0, canvas).unwrap();
             let (p, w) = peak_and_width(&off, canvas);
             assert!(p < p0, "z = {z}: peak {p} ≥ in-focus {p0}");
             assert!(w > w0, "z = {z}: width {w} ≤ in-focus {w0}");
@@ -458,7 +483,15 @@ mod tests {
             height: 300,
             width: 300,
         };
-        let fp = footprint(&params, &Optics::default(), &cell_at(10.0), 1.66, canvas).unwrap();
+        let fp = footprint(
+            &params,
+            &Optics::default(),
+            &cell_at(10.0),
+            None,
+            1.66,
+            canvas,
+        )
+        .unwrap();
         let (core, halo) = (fp.core.as_ref().unwrap(), fp.halo.as_ref().unwrap());
         let max = |w: &[f32]| w.iter().cloned().fold(0f32, f32::max);
         let threshold = (params.psf_truncation * (max(&core.weights) + max(&halo.weights)) as f64)
@@ -524,10 +557,80 @@ mod tests {
         };
         let mut cell = cell_at(0.0);
         cell.x_um = 2.0;
-        let fp = footprint(&params, &Optics::default(), &cell, 1.0, canvas).unwrap();
+        let fp = footprint(&params, &Optics::default(), &cell, None, 1.0, canvas).unwrap();
         assert_eq!(fp.core.as_ref().unwrap().x0, 0);
         assert_eq!(fp.halo.as_ref().unwrap().x0, 0);
         cell.x_um = -500.0;
-        assert!(footprint(&params, &Optics::default(), &cell, 1.0, canvas).is_none());
+        assert!(footprint(&params, &Optics::default(), &cell, None, 1.0, canvas).is_none());
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+    use crate::Stream;
+    use minisim_spec::{Morphology, PlaceNeurons};
+    use rand::SeedableRng;
+
+    /// At equal soma radius a cytosolic cell covers more pixels than a soma-only one,
+    /// and an irregular outline keeps the soma's area within a few percent.
+    #[test]
+    fn cytosolic_footprints_have_more_area_than_soma_ones() {
+        let canvas = Dims {
+            height: 200,
+            width: 200,
+        };
+        let params = Composite::default();
+        let optics = Optics::default();
+        let cell = Cell {
+            x_um: 100.0,
+            y_um: 100.0,
+            z_um: 0.0,
+            radius_um: 6.0,
+            aspect: 1.0,
+            angle_rad: 0.3,
+            expression: 1.0,
+            nucleus_fraction: 0.5,
+        };
+        let area = |shape: Option<&Shape>| {
+            let fp = footprint(&params, &optics, &cell, shape, 1.0, canvas).unwrap();
+            let core = rasterize(
+                &Footprint {
+                    core: fp.core,
+                    halo: None,
+                },
+                canvas,
+            )
+            .unwrap();
+            let peak = core.weights.iter().cloned().fold(0f32, f32::max);
+            core.weights.iter().filter(|&&w| w > 0.2 * peak).count()
+        };
+        let soma = area(None);
+        let mut larger = 0;
+        for seed in 0..10 {
+            let p = PlaceNeurons {
+                morphology: Morphology::Cytosolic,
+                dendrite_count_mean: 4.0,
+                ..Default::default()
+            };
+            let shape = crate::shape::draw(&p, 6.0, &mut Stream::seed_from_u64(seed));
+            if shape.dendrites.is_empty() {
+                continue;
+            }
+            let a = area(Some(&shape));
+            assert!(a > soma, "seed {seed}: {a} vs {soma}");
+            larger += 1;
+        }
+        assert!(larger >= 8);
+        let lumpy = crate::shape::draw(
+            &PlaceNeurons {
+                irregularity: 1.0,
+                ..Default::default()
+            },
+            6.0,
+            &mut Stream::seed_from_u64(1),
+        );
+        let a = area(Some(&lumpy)) as f64;
+        assert!((a / soma as f64 - 1.0).abs() < 0.25, "{a} vs {soma}");
     }
 }

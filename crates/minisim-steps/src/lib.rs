@@ -18,6 +18,7 @@ pub mod motion_crop;
 pub mod neuropil;
 pub mod photon_field;
 pub mod place_neurons;
+pub mod shape;
 pub mod spikes;
 pub mod vasculature;
 pub mod vignette;

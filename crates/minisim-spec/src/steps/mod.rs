@@ -30,7 +30,7 @@ pub use leakage::Leakage;
 pub use motion_crop::{Interpolation, Locomotion, MotionCrop, MotionModel};
 pub use neuropil::Neuropil;
 pub use photon_field::{CellBleaching, PhotonField};
-pub use place_neurons::PlaceNeurons;
+pub use place_neurons::{Morphology, PlaceNeurons};
 pub use population::Population;
 pub use spikes::{Ensembles, SpikeModel, Spikes, TwoState};
 pub use vasculature::Vasculature;

@@ -5,6 +5,17 @@ use serde::{Deserialize, Serialize};
 use crate::steps::Population;
 use crate::validate::Validator;
 
+/// The shape of the expressing cells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Morphology {
+    /// Soma-targeted indicator: the soma only.
+    #[default]
+    Soma,
+    /// Cytosolic indicator: soma plus proximal dendrites.
+    Cytosolic,
+}
+
 /// Where the somata are and how bright they express.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +41,21 @@ pub struct PlaceNeurons {
     /// Upper bound on the number of cells placed (≥ 1), over all populations.
     /// Default 20 000.
     pub max_cells: u64,
+    /// Cell shape: `soma` (filled ellipsoid with a dim nucleus) or `cytosolic` (soma
+    /// plus tapering, branching proximal dendrites). Default `soma`.
+    pub morphology: Morphology,
+    /// Irregularity of the soma outline, in [0, 1]: the radius is modulated by smooth
+    /// angular noise of relative SD ≈ 0.15·irregularity. Default 0 (smooth ellipse).
+    pub irregularity: f64,
+    /// Mean number of primary dendrites of a `cytosolic` cell (≥ 0). Default 4.
+    pub dendrite_count_mean: f64,
+    /// Mean length of a primary dendrite, µm (> 0). Default 24.
+    pub dendrite_length_um: f64,
+    /// Width of a dendrite at the soma, µm (> 0); tapers to a third at the tip.
+    /// Default 3.
+    pub dendrite_width_um: f64,
+    /// Probability that a primary dendrite branches once, in [0, 1]. Default 0.4.
+    pub dendrite_branch_probability: f64,
     /// Several populations placed together (e.g. a thin layer over a deep volume),
     /// each inheriting every field it leaves `null` from this step; `null` (default)
     /// = one population described by the fields above.
@@ -48,6 +74,12 @@ impl Default for PlaceNeurons {
             nucleus_fraction: 0.5,
             expression_sigma: 0.4,
             max_cells: 20_000,
+            morphology: Morphology::Soma,
+            irregularity: 0.0,
+            dendrite_count_mean: 4.0,
+            dendrite_length_um: 24.0,
+            dendrite_width_um: 3.0,
+            dendrite_branch_probability: 0.4,
             populations: None,
         }
     }
@@ -69,6 +101,14 @@ impl PlaceNeurons {
         v.fraction("nucleus_fraction", self.nucleus_fraction);
         v.non_negative("expression_sigma", self.expression_sigma);
         v.at_least_one("max_cells", self.max_cells);
+        v.fraction("irregularity", self.irregularity);
+        v.non_negative("dendrite_count_mean", self.dendrite_count_mean);
+        v.positive("dendrite_length_um", self.dendrite_length_um);
+        v.positive("dendrite_width_um", self.dendrite_width_um);
+        v.fraction(
+            "dendrite_branch_probability",
+            self.dendrite_branch_probability,
+        );
         if let Some(pops) = &self.populations {
             if pops.is_empty() {
                 v.fail(
@@ -93,6 +133,8 @@ impl PlaceNeurons {
             nucleus_fraction: p.nucleus_fraction.unwrap_or(self.nucleus_fraction),
             min_separation_um: p.min_separation_um.unwrap_or(self.min_separation_um),
             expression_sigma: p.expression_sigma.unwrap_or(self.expression_sigma),
+            morphology: p.morphology.unwrap_or(self.morphology),
+            irregularity: p.irregularity.unwrap_or(self.irregularity),
             populations: None,
             ..self.clone()
         })

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::steps::{Calcium, Spikes};
+use crate::steps::{Calcium, Morphology, Spikes};
 use crate::validate::Validator;
 
 /// One population. Every field left `null` takes the value of the enclosing
@@ -29,6 +29,10 @@ pub struct Population {
     pub soma_aspect_sd: Option<f64>,
     /// Nucleus radius as a fraction of the soma radius, in [0, 1].
     pub nucleus_fraction: Option<f64>,
+    /// Cell shape (`soma` or `cytosolic`).
+    pub morphology: Option<Morphology>,
+    /// Irregularity of the soma outline, in [0, 1].
+    pub irregularity: Option<f64>,
     /// Minimum distance between soma centres within this population, µm (≥ 0).
     pub min_separation_um: Option<f64>,
     /// σ of the lognormal expression level (≥ 0).
@@ -76,6 +80,9 @@ impl Population {
             && !(a.is_finite() && (0.0..=0.5).contains(&a))
         {
             v.fail("soma_aspect_sd", format!("must lie in [0, 0.5] (got {a})"));
+        }
+        if let Some(i) = self.irregularity {
+            v.fraction("irregularity", i);
         }
         if let Some(d) = self.min_separation_um {
             v.non_negative("min_separation_um", d);
