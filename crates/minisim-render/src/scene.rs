@@ -247,12 +247,29 @@ impl Scene {
             _ => Vec::new(),
         };
         let vessels = match spec.vasculature() {
-            Some(p) if runs(StepKind::Vasculature) => vasculature::prepare(
-                p,
-                g.canvas,
-                g.pixel_um,
-                &mut streams(label::VASCULATURE).stream(0),
-            ),
+            Some(p) if runs(StepKind::Vasculature) => {
+                let mut v = vasculature::prepare(
+                    p,
+                    g.canvas,
+                    g.pixel_um,
+                    &mut streams(label::VASCULATURE).stream(0),
+                );
+                // Tree layers, blurred by the same optics as cells at their depth.
+                let comp = spec.composite().cloned().unwrap_or_default();
+                for (k, layer) in p.layers.iter().flatten().enumerate() {
+                    let z = layer.depth_um - focal_depth_um;
+                    let blur = composite::blur_at(&comp, optics, z).psf_sigma_um / g.pixel_um;
+                    v.extend(vasculature::prepare_layer(
+                        p,
+                        layer,
+                        g.canvas,
+                        g.pixel_um,
+                        blur,
+                        &mut streams(label::VASCULATURE).group(k as u64).stream(0),
+                    ));
+                }
+                v
+            }
             _ => Vec::new(),
         };
         let motion = match spec.motion_crop() {

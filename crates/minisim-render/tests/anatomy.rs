@@ -363,3 +363,31 @@ fn per_cell_bleaching_follows_the_ode() {
         }
     }
 }
+
+/// Vessel trees render through the pipeline; a layer at the focal plane is a crisp
+/// dark pattern, the same layer 120 µm away a faint, wide shadow.
+#[test]
+fn vessel_tree_layers_are_blurred_by_their_depth() {
+    let at = |depth: f64| {
+        run(json!({
+            "seed": 5,
+            "acquisition": {"frames": 5, "fov_px": [96, 96], "pixel_um": 2.0},
+            "steps": [
+                {"kind": "place_neurons"}, {"kind": "spikes"}, {"kind": "calcium"}, {"kind": "composite"},
+                {"kind": "vasculature", "vessels": 0, "vasomotion_amplitude": 0.0,
+                 "layers": [{"depth_um": depth, "roots": 2, "root_diameter_um": 20.0}]}
+            ]
+        }))
+    };
+    let (sharp, deep) = (at(150.0), at(270.0));
+    let min = |r: &Recording| r.truth.vessels.iter().cloned().fold(1.0, f32::min);
+    let shaded = |r: &Recording| r.truth.vessels.iter().filter(|&&v| v < 0.98).count();
+    assert!(min(&sharp) < 0.6, "{}", min(&sharp));
+    assert!(
+        min(&deep) > min(&sharp) + 0.1,
+        "{} vs {}",
+        min(&deep),
+        min(&sharp)
+    );
+    assert!(shaded(&deep) > shaded(&sharp));
+}

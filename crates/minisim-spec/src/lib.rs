@@ -37,7 +37,7 @@ pub use spec::{Output, Spec, SpecDraft};
 pub use steps::{
     Calcium, CellBleaching, Composite, Digitize, Ensembles, Indicator, Interpolation, Kinetics,
     Leakage, Locomotion, Morphology, MotionCrop, MotionModel, Neuropil, PhotonField, PlaceNeurons,
-    Population, SpikeModel, Spikes, Step, StepKind, TwoState, Vasculature, Vignette,
+    Population, SpikeModel, Spikes, Step, StepKind, TwoState, Vasculature, VesselLayer, Vignette,
 };
 pub use sweep::{Axis, Sweep, SweptSpec, sweep};
 

@@ -490,40 +490,36 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
                     .cloned()
                     .unwrap_or_default();
                 if enabled && !layers.is_empty() {
-                    let mut roots = 0.0;
-                    let (mut wmin, mut wmax) = (f64::INFINITY, 0.0f64);
+                    let mut trees = Vec::new();
                     for (k, layer) in layers.iter().enumerate() {
                         let mut l =
                             Obj::new(format!("steps.vasculature.layers[{k}]"), Some(layer))?;
-                        roots += l.num("n_roots", 4.0)?;
-                        wmax = wmax.max(2.0 * l.num("root_radius_um", 22.0)?);
-                        wmin = wmin.min(2.0 * l.num("min_radius_um", 2.0)?);
-                        for key in [
-                            "depth_um",
-                            "opacity",
-                            "absorption_per_um",
-                            "branch_prob",
-                            "tortuosity_deg",
-                            "branch_angle_deg",
-                            "branch_area_main",
-                            "step_per_radius",
-                        ] {
-                            if l.raw(key).is_some() {
-                                note(
-                                    &mut out,
-                                    format!("steps.vasculature.layers[{k}].{key}"),
-                                    "branching vessel trees are not modelled yet; the layer becomes straight vessels of its trunk-to-capillary widths",
-                                );
-                            }
+                        trees.push(json!({
+                            "depth_um": l.num("depth_um", 30.0)?,
+                            "roots": l.num("n_roots", 4.0)? as u64,
+                            "root_diameter_um": 2.0 * l.num("root_radius_um", 22.0)?,
+                            "min_diameter_um": 2.0 * l.num("min_radius_um", 2.0)?,
+                            "absorption": l.num("opacity", 0.85)?,
+                            "branch_probability": l.num("branch_prob", 0.2)?,
+                            "tortuosity_deg": l.num("tortuosity_deg", 8.0)?,
+                            "branch_angle_deg": l.num("branch_angle_deg", 30.0)?,
+                            "main_share": l.num("branch_area_main", 0.7)?,
+                            "step_per_radius": l.num("step_per_radius", 1.5)?,
+                        }));
+                        if l.raw("absorption_per_um").is_some() {
+                            note(
+                                &mut out,
+                                format!("steps.vasculature.layers[{k}].absorption_per_um"),
+                                "minisim's vessel profile is Gaussian with the layer's peak absorption (`opacity`); no Beer-Lambert path length",
+                            );
                         }
                         l.finish(&mut out);
                     }
                     steps.push(json!({
                         "kind": "vasculature",
-                        "vessels": roots as u64,
-                        "width_min_um": wmin,
-                        "width_max_um": wmax,
+                        "vessels": 0,
                         "vasomotion_amplitude": 0.0,
+                        "layers": trees,
                     }));
                 }
             }

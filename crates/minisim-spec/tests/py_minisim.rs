@@ -79,7 +79,18 @@ fn every_step_kind_maps_or_is_reported() {
     // brightness_cv 0.5 → lognormal σ = sqrt(ln(1 + 0.25)).
     assert!((pops[0].expression_sigma.unwrap() - (1.25f64).ln().sqrt()).abs() < 1e-12);
     assert_eq!(s.neuropil().unwrap().components, 4);
-    assert_eq!(s.vasculature().unwrap().vessels, 3);
+    let v = s.vasculature().unwrap();
+    assert_eq!(v.vessels, 0);
+    let layer = &v.layers.as_ref().unwrap()[0];
+    assert_eq!(
+        (
+            layer.depth_um,
+            layer.roots,
+            layer.root_diameter_um,
+            layer.min_diameter_um
+        ),
+        (40.0, 3, 30.0, 6.0)
+    );
     let m = s.motion_crop().unwrap();
     assert_eq!((m.model, m.max_shift_um), (MotionModel::Locomotion, 12.0));
     let field = s.photon_field().unwrap();
@@ -98,7 +109,6 @@ fn every_step_kind_maps_or_is_reported() {
         "acquisition.optics.depth_of_field_um:",
         "acquisition.tissue.scatter_blur_per_um:",
         "acquisition.front_working_distance_um:",
-        "steps.vasculature.layers[0].depth_um:",
         "steps.brain_motion.motion_amplitude_um:",
         "steps.illumination_profile:",
         "output.store_dtype:",

@@ -5,10 +5,21 @@
 //! the centre line is T = 1 − a·exp(−(2d / w(t))²) (haemoglobin absorbs green
 //! emission); vasomotion modulates the diameter, w(t) = w·(1 + α·sin(2πft + φ)), with a
 //! random phase per vessel. Vessels multiply the movie beneath them.
+//!
+//! Trees (`layers`): each root enters from a random canvas edge heading inwards and
+//! grows in steps of `step_per_radius`·r with a heading that wanders by N(0, τ); at each
+//! step it bifurcates with probability p into children of radii r·s^{1/3} (main) and
+//! r·(1 − s)^{1/3} (side), so r³ = r₁³ + r₂³ (Murray 1926, *PNAS* 12:207); the side
+//! child turns by the branch angle, the main one by a third of it the other way; a
+//! branch ends when it leaves the canvas, and a child thinner than the minimum is not
+//! grown. A tree's transmission is the profile of its nearest branch (relative
+//! distance d/w), blurred by the defocus PSF of its layer's depth: for a Gaussian
+//! profile of half-width h and a PSF of SD σ, A(d) = a·√(h²/(h² + 2σ²))·exp(−d²/(h² + 2σ²)).
 //! Units: µm in the spec, canvas px inside; t in s. Sources: docs/physics.md#steps.vasculature.
 
-use minisim_spec::Vasculature;
+use minisim_spec::{Vasculature, VesselLayer};
 use rand::RngExt;
+use rand_distr::{Distribution, Normal};
 
 use crate::{Dims, Stream};
 
@@ -23,6 +34,159 @@ pub struct Vessel {
     pub diameter_px: f64,
     /// Vasomotion phase, radians.
     pub phase: f64,
+    /// Per-pixel diameter relative to `diameter_px` (trees); empty = 1 everywhere.
+    pub scale: Vec<f32>,
+    /// Absorption at the centre line.
+    pub absorption: f64,
+    /// SD of the defocus blur, px (0 = sharp).
+    pub blur_px: f64,
+}
+
+/// One branch of a vessel tree: a polyline of constant radius.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Branch {
+    /// Radius, µm.
+    pub radius_um: f64,
+    /// Centre line `[y, x]`, canvas µm (one point for a child too thin to grow).
+    pub points: Vec<[f64; 2]>,
+    /// The branch it split from.
+    pub parent: Option<usize>,
+}
+
+/// Grow one tree on a canvas of `size_um` = `[height, width]` µm.
+pub fn grow_tree(layer: &VesselLayer, size_um: [f64; 2], rng: &mut Stream) -> Vec<Branch> {
+    let [h, w] = size_um;
+    let edge = rng.random_range(0..4u8);
+    let along = rng.random_range(0.0..1.0);
+    let (start, inward) = match edge {
+        0 => ([0.0, along * w], std::f64::consts::FRAC_PI_2),
+        1 => ([h, along * w], -std::f64::consts::FRAC_PI_2),
+        2 => ([along * h, 0.0], 0.0),
+        _ => ([along * h, w], std::f64::consts::PI),
+    };
+    let heading = inward + rng.random_range(-0.5..0.5);
+    let tortuosity = Normal::new(0.0, layer.tortuosity_deg.to_radians()).expect("sd ≥ 0");
+    let min_r = layer.min_diameter_um / 2.0;
+    let mut branches: Vec<Branch> = Vec::new();
+    let mut stack = vec![(start, heading, layer.root_diameter_um / 2.0, None)];
+    let mut steps_left = 20_000usize;
+    while let Some((at, mut heading, r, parent)) = stack.pop() {
+        let id = branches.len();
+        let mut points = vec![at];
+        if r >= min_r {
+            let mut p = at;
+            loop {
+                if steps_left == 0 {
+                    break;
+                }
+                steps_left -= 1;
+                heading += tortuosity.sample(rng);
+                let step = layer.step_per_radius * r;
+                p = [p[0] + step * heading.sin(), p[1] + step * heading.cos()];
+                points.push(p);
+                let margin = 2.0 * r;
+                if p[0] < -margin || p[0] > h + margin || p[1] < -margin || p[1] > w + margin {
+                    break;
+                }
+                if rng.random_bool(layer.branch_probability) {
+                    let side = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+                    let turn = layer.branch_angle_deg.to_radians();
+                    let r_main = r * layer.main_share.cbrt();
+                    let r_side = r * (1.0 - layer.main_share).cbrt();
+                    stack.push((p, heading - side * turn / 3.0, r_main, Some(id)));
+                    stack.push((p, heading + side * turn, r_side, Some(id)));
+                    break;
+                }
+            }
+        }
+        branches.push(Branch {
+            radius_um: r,
+            points,
+            parent,
+        });
+    }
+    branches
+}
+
+/// Rasterise the trees of one layer: one `Vessel` per tree, its pixels carrying the
+/// distance to and relative width of their nearest branch (smallest d/w).
+pub fn prepare_layer(
+    params: &Vasculature,
+    layer: &VesselLayer,
+    canvas: Dims,
+    pixel_um: f64,
+    blur_px: f64,
+    rng: &mut Stream,
+) -> Vec<Vessel> {
+    let size_um = [
+        canvas.height as f64 * pixel_um,
+        canvas.width as f64 * pixel_um,
+    ];
+    (0..layer.roots)
+        .map(|_| {
+            let phase = rng.random_range(0.0..std::f64::consts::TAU);
+            let tree = grow_tree(layer, size_um, rng);
+            let root_px = layer.root_diameter_um / pixel_um;
+            // Per pixel: (d/w, d, w) of the nearest branch.
+            let mut best: Vec<(f32, f32, f32)> = vec![(f32::INFINITY, 0.0, 0.0); canvas.len()];
+            for b in tree.iter().filter(|b| b.points.len() > 1) {
+                let w = 2.0 * b.radius_um / pixel_um;
+                let reach = 1.5 * w * (1.0 + params.vasomotion_amplitude) + 3.0 * blur_px;
+                for seg in b.points.windows(2) {
+                    let (a, c) = (seg[0].map(|v| v / pixel_um), seg[1].map(|v| v / pixel_um));
+                    let (y0, y1) = (a[0].min(c[0]) - reach, a[0].max(c[0]) + reach);
+                    let (x0, x1) = (a[1].min(c[1]) - reach, a[1].max(c[1]) + reach);
+                    let ys = (y0.floor().max(0.0) as usize)
+                        ..=(y1.ceil().min(canvas.height as f64 - 1.0).max(0.0) as usize);
+                    for py in ys {
+                        let xs = (x0.floor().max(0.0) as usize)
+                            ..=(x1.ceil().min(canvas.width as f64 - 1.0).max(0.0) as usize);
+                        for px in xs {
+                            let q = [py as f64 + 0.5, px as f64 + 0.5];
+                            let d = segment_distance(q, a, c);
+                            if d > reach {
+                                continue;
+                            }
+                            let slot = &mut best[py * canvas.width + px];
+                            let rel = (d / w) as f32;
+                            if rel < slot.0 {
+                                *slot = (rel, d as f32, w as f32);
+                            }
+                        }
+                    }
+                }
+            }
+            let mut v = Vessel {
+                pixels: Vec::new(),
+                distance_px: Vec::new(),
+                diameter_px: root_px,
+                phase,
+                scale: Vec::new(),
+                absorption: layer.absorption,
+                blur_px,
+            };
+            for (i, &(rel, d, w)) in best.iter().enumerate() {
+                if rel.is_finite() {
+                    v.pixels.push(i as u32);
+                    v.distance_px.push(d);
+                    v.scale.push((w as f64 / root_px) as f32);
+                }
+            }
+            v
+        })
+        .collect()
+}
+
+/// Distance from `p` to the segment `a`–`b`.
+fn segment_distance(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let d = [b[0] - a[0], b[1] - a[1]];
+    let len2 = d[0] * d[0] + d[1] * d[1];
+    let t = if len2 > 0.0 {
+        (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (a[0] + t * d[0] - p[0]).hypot(a[1] + t * d[1] - p[1])
 }
 
 /// Draw the vessels on a canvas.
@@ -76,6 +240,9 @@ pub fn prepare(params: &Vasculature, canvas: Dims, pixel_um: f64, rng: &mut Stre
             distance_px,
             diameter_px,
             phase,
+            scale: Vec::new(),
+            absorption: params.absorption,
+            blur_px: 0.0,
         });
     }
     vessels
@@ -91,10 +258,20 @@ pub fn diameter_at(params: &Vasculature, vessel: &Vessel, t_s: f64) -> f64 {
 pub fn apply(params: &Vasculature, vessels: &[Vessel], t_s: f64, canvas: &mut [f32]) {
     for vessel in vessels {
         let half = diameter_at(params, vessel, t_s) / 2.0;
-        let inv = (1.0 / (half * half)) as f32;
-        let a = params.absorption as f32;
-        for (&p, &d) in vessel.pixels.iter().zip(&vessel.distance_px) {
-            canvas[p as usize] *= 1.0 - a * (-(d * d) * inv).exp();
+        if vessel.scale.is_empty() && vessel.blur_px == 0.0 {
+            let inv = (1.0 / (half * half)) as f32;
+            let a = params.absorption as f32;
+            for (&p, &d) in vessel.pixels.iter().zip(&vessel.distance_px) {
+                canvas[p as usize] *= 1.0 - a * (-(d * d) * inv).exp();
+            }
+            continue;
+        }
+        let two_s2 = 2.0 * vessel.blur_px * vessel.blur_px;
+        for (i, (&p, &d)) in vessel.pixels.iter().zip(&vessel.distance_px).enumerate() {
+            let h = half * vessel.scale.get(i).map_or(1.0, |&s| s as f64);
+            let h2 = h * h + two_s2;
+            let amp = vessel.absorption * (h * h / h2).sqrt();
+            canvas[p as usize] *= (1.0 - amp * (-(d as f64 * d as f64) / h2).exp()) as f32;
         }
     }
 }
@@ -125,5 +302,73 @@ mod tests {
         );
         let untouched = plane.iter().filter(|&&v| v == 1.0).count();
         assert!(untouched > dims.len() / 3);
+    }
+
+    /// Murray's law: at every bifurcation the parent's r³ equals the sum of its
+    /// children's; trees start at the trunk radius and branch.
+    #[test]
+    fn vessel_trees_conserve_r_cubed_at_branch_points() {
+        let layer = VesselLayer {
+            branch_probability: 0.3,
+            ..Default::default()
+        };
+        let mut bifurcations = 0;
+        for seed in 0..5 {
+            let tree = grow_tree(&layer, [400.0, 500.0], &mut Stream::seed_from_u64(seed));
+            assert_eq!(tree[0].radius_um, 15.0);
+            for (i, parent) in tree.iter().enumerate() {
+                let children: Vec<f64> = tree
+                    .iter()
+                    .filter(|b| b.parent == Some(i))
+                    .map(|b| b.radius_um)
+                    .collect();
+                if children.is_empty() {
+                    continue;
+                }
+                assert_eq!(children.len(), 2);
+                let sum: f64 = children.iter().map(|r| r.powi(3)).sum();
+                assert!((sum - parent.radius_um.powi(3)).abs() < 1e-9 * sum, "{sum}");
+                bifurcations += 1;
+            }
+        }
+        assert!(bifurcations > 5, "{bifurcations}");
+    }
+
+    /// A defocused tree absorbs less at its centre and over a wider band.
+    #[test]
+    fn defocus_blurs_a_layer() {
+        let params = Vasculature {
+            vasomotion_amplitude: 0.0,
+            ..Default::default()
+        };
+        let layer = VesselLayer {
+            roots: 1,
+            branch_probability: 0.0,
+            tortuosity_deg: 0.0,
+            ..Default::default()
+        };
+        let dims = Dims {
+            height: 120,
+            width: 120,
+        };
+        let render = |blur: f64| {
+            let v = prepare_layer(
+                &params,
+                &layer,
+                dims,
+                1.0,
+                blur,
+                &mut Stream::seed_from_u64(1),
+            );
+            let mut plane = vec![1f32; dims.len()];
+            apply(&params, &v, 0.0, &mut plane);
+            plane
+        };
+        let (sharp, soft) = (render(0.0), render(8.0));
+        let min = |p: &[f32]| p.iter().cloned().fold(1.0, f32::min);
+        assert!((min(&sharp) - 0.5).abs() < 0.05, "{}", min(&sharp));
+        assert!(min(&soft) > min(&sharp) + 0.05);
+        let touched = |p: &[f32]| p.iter().filter(|&&v| v < 0.99).count();
+        assert!(touched(&soft) > touched(&sharp));
     }
 }

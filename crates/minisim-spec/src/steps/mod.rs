@@ -33,7 +33,7 @@ pub use photon_field::{CellBleaching, PhotonField};
 pub use place_neurons::{Morphology, PlaceNeurons};
 pub use population::Population;
 pub use spikes::{Ensembles, SpikeModel, Spikes, TwoState};
-pub use vasculature::Vasculature;
+pub use vasculature::{Vasculature, VesselLayer};
 pub use vignette::Vignette;
 
 macro_rules! step_kinds {

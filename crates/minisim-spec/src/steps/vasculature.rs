@@ -20,6 +20,88 @@ pub struct Vasculature {
     pub vasomotion_amplitude: f64,
     /// Frequency of vasomotion, Hz (> 0). Default 0.1.
     pub vasomotion_hz: f64,
+    /// Branching vessel trees in depth layers, drawn in addition to the `vessels`
+    /// curves (set `vessels` to 0 for trees only). Default `null`.
+    pub layers: Option<Vec<VesselLayer>>,
+}
+
+/// One depth layer of branching vessel trees grown in from the canvas edges: radii
+/// taper by Murray's law (r³ = r₁³ + r₂³ at each bifurcation), headings wander, and the
+/// layer is blurred by the optics' defocus at its depth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VesselLayer {
+    /// Depth below the tissue surface, µm (≥ 0). Default 30.
+    pub depth_um: f64,
+    /// Number of trees entering from the edges (≥ 1). Default 3.
+    pub roots: u64,
+    /// Trunk diameter, µm (> 0). Default 30.
+    pub root_diameter_um: f64,
+    /// A branch ends once its diameter falls below this, µm (> 0, < trunk). Default 4.
+    pub min_diameter_um: f64,
+    /// Fraction of light absorbed at a vessel's centre line, in [0, 1]. Default 0.5.
+    pub absorption: f64,
+    /// Probability of a bifurcation per growth step, in [0, 1). Default 0.2.
+    pub branch_probability: f64,
+    /// SD of the heading change per step, degrees (≥ 0). Default 8.
+    pub tortuosity_deg: f64,
+    /// Turn of the thinner child at a bifurcation, degrees (≥ 0). Default 35.
+    pub branch_angle_deg: f64,
+    /// Main child's share of the parent's r³ at a bifurcation, in (0.5, 1). Default 0.7.
+    pub main_share: f64,
+    /// Growth step as a multiple of the current radius (> 0). Default 1.5.
+    pub step_per_radius: f64,
+}
+
+impl Default for VesselLayer {
+    fn default() -> Self {
+        VesselLayer {
+            depth_um: 30.0,
+            roots: 3,
+            root_diameter_um: 30.0,
+            min_diameter_um: 4.0,
+            absorption: 0.5,
+            branch_probability: 0.2,
+            tortuosity_deg: 8.0,
+            branch_angle_deg: 35.0,
+            main_share: 0.7,
+            step_per_radius: 1.5,
+        }
+    }
+}
+
+impl VesselLayer {
+    fn validate(&self, v: &mut Validator) {
+        v.non_negative("depth_um", self.depth_um);
+        v.at_least_one("roots", self.roots);
+        v.positive("root_diameter_um", self.root_diameter_um);
+        v.positive("min_diameter_um", self.min_diameter_um);
+        if self.min_diameter_um >= self.root_diameter_um {
+            v.fail(
+                "min_diameter_um",
+                format!(
+                    "must be below root_diameter_um (got {} >= {})",
+                    self.min_diameter_um, self.root_diameter_um
+                ),
+            );
+        }
+        v.fraction("absorption", self.absorption);
+        if !(self.branch_probability.is_finite() && (0.0..1.0).contains(&self.branch_probability)) {
+            v.fail(
+                "branch_probability",
+                format!("must lie in [0, 1) (got {})", self.branch_probability),
+            );
+        }
+        v.non_negative("tortuosity_deg", self.tortuosity_deg);
+        v.non_negative("branch_angle_deg", self.branch_angle_deg);
+        if !(self.main_share > 0.5 && self.main_share < 1.0) {
+            v.fail(
+                "main_share",
+                format!("must lie in (0.5, 1) (got {})", self.main_share),
+            );
+        }
+        v.positive("step_per_radius", self.step_per_radius);
+    }
 }
 
 impl Default for Vasculature {
@@ -31,6 +113,7 @@ impl Default for Vasculature {
             absorption: 0.4,
             vasomotion_amplitude: 0.1,
             vasomotion_hz: 0.1,
+            layers: None,
         }
     }
 }
@@ -51,5 +134,8 @@ impl Vasculature {
         v.fraction("absorption", self.absorption);
         v.fraction("vasomotion_amplitude", self.vasomotion_amplitude);
         v.positive("vasomotion_hz", self.vasomotion_hz);
+        for (i, layer) in self.layers.iter().flatten().enumerate() {
+            v.within(&format!("layers[{i}]"), |v| layer.validate(v));
+        }
     }
 }
