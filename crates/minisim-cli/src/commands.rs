@@ -295,6 +295,15 @@ fn presets(command: PresetsCommand) -> anyhow::Result<()> {
             for p in PRESETS {
                 println!("{:<10} {}", p.name, p.description);
             }
+            println!(
+                "\nSCOPE+REGION (e.g. miniscope-v4+ca1): a scope's hardware imaging a region's tissue"
+            );
+            for p in minisim::SCOPES {
+                println!("  scope  {:<13} {}", p.name, p.description);
+            }
+            for p in minisim::REGIONS {
+                println!("  region {:<13} {}", p.name, p.description);
+            }
         }
         PresetsCommand::Show { name } => {
             let spec = Spec::preset(&name).map_err(|_| {

@@ -41,14 +41,18 @@ impl SpecArgs {
                 })?;
                 Spec::from_json(&text).with_context(|| path.display().to_string())?
             }
-            (None, Some(name)) => Spec::preset(name).map_err(|_| {
-                usage(
-                    format!(
+            (None, Some(name)) => Spec::preset(name).map_err(|e| {
+                let message = match e.issues().first() {
+                    // SCOPE+REGION: say which half is unknown or what conflicts.
+                    Some(issue) if name.contains('+') => {
+                        format!("--preset {name}: {}", issue.message)
+                    }
+                    _ => format!(
                         "--preset {name}: unknown preset; available: {}",
                         minisim::preset_names()
                     ),
-                    "`minisim-cli presets list` describes them",
-                )
+                };
+                usage(message, "`minisim-cli presets list` describes them")
             })?,
             (None, None) => Spec::default(),
         };

@@ -32,6 +32,11 @@ const CASES: &[(&str, &[&str], i32)] = &[
         &["render", "decay-below-rise.json", "-o", "x.avi"],
         2,
     ),
+    (
+        "unknown-scope",
+        &["validate", "--preset", "miniscope-v9+ca1"],
+        2,
+    ),
     ("missing-file", &["render", "nope.json", "-o", "x.avi"], 2),
     (
         "unwritable-output-dir",

@@ -350,8 +350,17 @@ fn footprint_memory_at_512_is_bounded() {
 /// Every shipped preset renders (shortened), with counts within its ADC range.
 #[test]
 fn every_preset_renders() {
-    for preset in minisim_spec::PRESETS {
-        let spec = Spec::preset(preset.name)
+    let mut names: Vec<String> = minisim_spec::PRESETS
+        .iter()
+        .map(|p| p.name.to_owned())
+        .collect();
+    for scope in minisim_spec::SCOPES {
+        for region in minisim_spec::REGIONS {
+            names.push(format!("{}+{}", scope.name, region.name));
+        }
+    }
+    for name in &names {
+        let spec = Spec::preset(name.as_str())
             .unwrap()
             .with_overrides([
                 ("acquisition.frames", json!(3)),
@@ -359,13 +368,13 @@ fn every_preset_renders() {
             ])
             .unwrap();
         let rec = run(&spec, 2);
-        assert_eq!(rec.observed.shape(), (3, 48, 64), "{}", preset.name);
+        assert_eq!(rec.observed.shape(), (3, 48, 64), "{}", name.as_str());
         if let (Movie::Counts(c), Some(d)) = (&rec.observed, spec.digitize()) {
-            assert!(c.iter().all(|&v| v <= d.max_count()), "{}", preset.name);
+            assert!(c.iter().all(|&v| v <= d.max_count()), "{}", name.as_str());
             assert!(
                 c.iter().any(|&v| v > 0),
                 "{}: a movie, not black",
-                preset.name
+                name.as_str()
             );
         }
     }

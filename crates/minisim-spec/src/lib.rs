@@ -31,7 +31,7 @@ mod validate;
 pub use acquisition::{Acquisition, FocalDepth, Optics};
 pub use error::{Issue, SpecError};
 pub use overrides::parse_assignment;
-pub use presets::{PRESETS, Preset, preset_names};
+pub use presets::{PRESETS, Preset, REGIONS, SCOPES, preset_names};
 pub use py_minisim::{PyImport, Unmapped};
 pub use spec::{Output, Spec, SpecDraft};
 pub use steps::{

@@ -58,10 +58,12 @@
 #![deny(missing_docs)]
 
 pub use minisim_spec::{
-    Acquisition, Axis, Calcium, Composite, Digitize, Ensembles, Indicator, Interpolation, Issue,
-    Kinetics, Leakage, MODEL_VERSION, MotionCrop, Neuropil, Optics, Output, PRESETS, PhotonField,
-    PlaceNeurons, Preset, Spec, SpecDraft, SpecError, Spikes, Step, StepKind, Sweep, SweptSpec,
-    Vasculature, Vignette, parse_assignment, preset_names, steps, sweep,
+    Acquisition, Axis, Calcium, CellBleaching, Composite, Digitize, Ensembles, FocalDepth,
+    Indicator, Interpolation, Issue, Kinetics, Leakage, Locomotion, MODEL_VERSION, Morphology,
+    MotionCrop, MotionModel, Neuropil, Optics, Output, PRESETS, PhotonField, PlaceNeurons,
+    Population, Preset, PyImport, REGIONS, SCOPES, Spec, SpecDraft, SpecError, SpikeModel, Spikes,
+    Step, StepKind, Sweep, SweptSpec, TwoState, Unmapped, Vasculature, VesselLayer, Vignette,
+    parse_assignment, preset_names, steps, sweep,
 };
 
 pub use minisim_render::{
