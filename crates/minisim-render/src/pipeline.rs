@@ -655,33 +655,17 @@ fn truth(r: Renderer) -> GroundTruth {
         }
         footprints.indptr.push(footprints.indices.len() as i64);
     }
-    let dff = if r.dff.len() == frames * n {
-        Array2::from_shape_vec((frames, n), r.dff)
-            .expect("frames × cells")
-            .reversed_axes()
-            .as_standard_layout()
-            .into_owned()
-    } else {
+    let dff = rows_by_frame(r.dff, frames, n);
+    let cell_bleach = if r.bleach_truth.is_empty() {
         Array2::zeros((n, 0))
-    };
-    let cell_bleach = if !r.bleach_truth.is_empty() && r.bleach_truth.len() == frames * n {
-        Array2::from_shape_vec((frames, n), r.bleach_truth)
-            .expect("frames × cells")
-            .reversed_axes()
-            .as_standard_layout()
-            .into_owned()
     } else {
-        Array2::zeros((n, 0))
+        rows_by_frame(r.bleach_truth, frames, n)
     };
     let k = s.neuropil.len();
-    let traces = if k > 0 && r.traces.len() == frames * k {
-        Array2::from_shape_vec((frames, k), r.traces)
-            .expect("frames × K")
-            .reversed_axes()
-            .as_standard_layout()
-            .into_owned()
+    let traces = if k > 0 {
+        rows_by_frame(r.traces, frames, k)
     } else {
-        Array2::zeros((k, 0))
+        Array2::zeros((0, 0))
     };
     let mut comps = Vec::with_capacity(k * g.fov.len());
     for map in &s.neuropil {
@@ -731,6 +715,19 @@ fn truth(r: Renderer) -> GroundTruth {
         focal_depth_um: s.focal_depth_um,
         cell_bleach,
     }
+}
+
+/// A frame-major buffer (frames × rows) as `rows × frames`; `rows × 0` when it does
+/// not hold every frame (truth not kept).
+fn rows_by_frame(data: Vec<f32>, frames: usize, rows: usize) -> Array2<f32> {
+    if data.len() != frames * rows {
+        return Array2::zeros((rows, 0));
+    }
+    Array2::from_shape_vec((frames, rows), data)
+        .expect("frames × rows")
+        .reversed_axes()
+        .as_standard_layout()
+        .into_owned()
 }
 
 /// Fill the cell table's focus and detectability labels (see `labels.rs`).

@@ -106,10 +106,7 @@ pub fn place_in(
         };
         // Draw the cell's properties before the test so every candidate consumes the
         // same amount of randomness.
-        let r: f64 = radius.sample(rng);
-        let aspect_draw: f64 = StandardNormal.sample(rng);
-        let angle = rng.random_range(0.0..std::f64::consts::PI);
-        let expr_draw: f64 = StandardNormal.sample(rng);
+        let draws = Draws::take(&radius, rng);
         let (kx, ky, kz) = key(x, y, z);
         let mut free = true;
         'search: for dx in -1..=1 {
@@ -133,19 +130,43 @@ pub fn place_in(
             continue;
         }
         grid.entry((kx, ky, kz)).or_default().push(cells.len());
-        let aspect = (1.0 + params.soma_aspect_sd * aspect_draw).clamp(0.5, 1.5);
-        cells.push(Cell {
-            x_um: x,
-            y_um: y,
-            z_um: z,
-            radius_um: r.max(0.3 * params.soma_radius_mean_um),
-            aspect: if aspect >= 1.0 { aspect } else { 1.0 / aspect },
-            angle_rad: angle,
-            expression: (params.expression_sigma * expr_draw).exp(),
-            nucleus_fraction: params.nucleus_fraction,
-        });
+        cells.push(cell(params, [x, y, z], draws));
     }
     cells
+}
+
+/// A cell's random draws, in the order they are taken from the stream.
+struct Draws {
+    r: f64,
+    aspect_draw: f64,
+    angle: f64,
+    expr_draw: f64,
+}
+
+impl Draws {
+    fn take(radius: &Normal<f64>, rng: &mut Stream) -> Draws {
+        Draws {
+            r: radius.sample(rng),
+            aspect_draw: StandardNormal.sample(rng),
+            angle: rng.random_range(0.0..std::f64::consts::PI),
+            expr_draw: StandardNormal.sample(rng),
+        }
+    }
+}
+
+/// The cell at `[x, y, z]` with its radius, shape and expression from `d`.
+fn cell(params: &PlaceNeurons, [x, y, z]: [f64; 3], d: Draws) -> Cell {
+    let aspect = (1.0 + params.soma_aspect_sd * d.aspect_draw).clamp(0.5, 1.5);
+    Cell {
+        x_um: x,
+        y_um: y,
+        z_um: z,
+        radius_um: d.r.max(0.3 * params.soma_radius_mean_um),
+        aspect: if aspect >= 1.0 { aspect } else { 1.0 / aspect },
+        angle_rad: d.angle,
+        expression: (params.expression_sigma * d.expr_draw).exp(),
+        nucleus_fraction: params.nucleus_fraction,
+    }
 }
 
 /// Cells at given centres `[z below the focal plane, y, x]` (canvas µm), with radius,
@@ -156,23 +177,7 @@ pub fn place_at(params: &PlaceNeurons, centres: &[[f64; 3]], rng: &mut Stream) -
     centres
         .iter()
         .take(params.max_cells as usize)
-        .map(|&[z, y, x]| {
-            let r: f64 = radius.sample(rng);
-            let aspect_draw: f64 = StandardNormal.sample(rng);
-            let angle = rng.random_range(0.0..std::f64::consts::PI);
-            let expr_draw: f64 = StandardNormal.sample(rng);
-            let aspect = (1.0 + params.soma_aspect_sd * aspect_draw).clamp(0.5, 1.5);
-            Cell {
-                x_um: x,
-                y_um: y,
-                z_um: z,
-                radius_um: r.max(0.3 * params.soma_radius_mean_um),
-                aspect: if aspect >= 1.0 { aspect } else { 1.0 / aspect },
-                angle_rad: angle,
-                expression: (params.expression_sigma * expr_draw).exp(),
-                nucleus_fraction: params.nucleus_fraction,
-            }
-        })
+        .map(|&[z, y, x]| cell(params, [x, y, z], Draws::take(&radius, rng)))
         .collect()
 }
 
