@@ -28,7 +28,7 @@
 use minisim_spec::{Composite, Optics};
 
 use crate::Dims;
-use crate::math::gauss::{self, Edge};
+use crate::math::gauss;
 use crate::place_neurons::Cell;
 use crate::shape::Shape;
 
@@ -195,8 +195,25 @@ pub fn footprint(
     let (sin, cos) = cell.angle_rad.sin_cos();
     let sub = 4;
     let nucleus_q = cell.nucleus_fraction * cell.nucleus_fraction;
+    // Only pixels within the shape's extent (+1 px for the pixel's own size) can hold
+    // any of it; the padding around them only receives the blur.
+    let window = extent + 1.0;
+    let span = |c: f64, origin: i64| {
+        let lo = ((c - window - 0.5).ceil() as i64 - origin).clamp(0, side as i64) as usize;
+        let hi = ((c + window - 0.5).floor() as i64 - origin + 1).clamp(0, side as i64) as usize;
+        lo..hi.max(lo)
+    };
+    let (rows, cols) = (span(cy, by0), span(cx, bx0));
     for py in 0..side {
+        let dy = (by0 + py as i64) as f64 + 0.5 - cy;
+        if dy.abs() > window {
+            continue;
+        }
         for px in 0..side {
+            let dx = (bx0 + px as i64) as f64 + 0.5 - cx;
+            if dx.abs() > window {
+                continue;
+            }
             let mut acc = 0.0f64;
             for sy in 0..sub {
                 for sx in 0..sub {
@@ -238,12 +255,13 @@ pub fn footprint(
         }
     }
     let flux: f64 = ballistic.iter().map(|&v| v as f64).sum::<f64>() / blur.ballistic.max(1e-300);
-    gauss::blur(
+    gauss::blur_compact(
         &mut ballistic,
         side,
         side,
         &gauss::kernel(sigma_px),
-        Edge::Zero,
+        rows,
+        cols,
     );
     let peak_ballistic = ballistic.iter().cloned().fold(0f32, f32::max) as f64;
 
