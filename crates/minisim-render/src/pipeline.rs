@@ -345,12 +345,10 @@ impl Renderer {
                         .enumerate()
                     {
                         if let Some(fp) = fp {
+                            // q = 1 without per-cell bleaching; b·1 is exact, so the
+                            // scale is then b·(1 + d) to the bit.
                             let q = inputs.bleach.get(c).copied().unwrap_or(1.0);
-                            let scale = if inputs.bleach.is_empty() {
-                                b * (1.0 + d)
-                            } else {
-                                b * q * (1.0 + d)
-                            };
+                            let scale = b * q * (1.0 + d);
                             if let Some(core) = &fp.core {
                                 composite::add(core, scale, canvas, g.canvas);
                             }

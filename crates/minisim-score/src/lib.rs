@@ -40,6 +40,20 @@ pub use report::{
 pub use spikes::{Pooled, matched_events};
 pub use traces::pearson;
 
+/// a / b, or 0 when b is 0 (every score's rule: never NaN).
+pub(crate) fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Harmonic mean of precision and recall, 0 when both are 0.
+pub(crate) fn harmonic(p: f64, r: f64) -> f64 {
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
+}
+
 /// Default energy fraction for binarising footprints.
 pub const ENERGY_FRACTION: f64 = 0.9;
 

@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
 
+use crate::{harmonic, ratio};
+
 /// A matched pair.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pair {
@@ -33,10 +35,6 @@ pub struct Matching {
     pub estimates: usize,
 }
 
-fn ratio(a: usize, b: usize) -> f64 {
-    if b == 0 { 0.0 } else { a as f64 / b as f64 }
-}
-
 impl Matching {
     /// Matched / estimates.
     pub fn precision(&self) -> f64 {
@@ -50,12 +48,7 @@ impl Matching {
 
     /// Harmonic mean of precision and recall (0 when both are 0).
     pub fn f1(&self) -> f64 {
-        let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 {
-            0.0
-        } else {
-            2.0 * p * r / (p + r)
-        }
+        harmonic(self.precision(), self.recall())
     }
 }
 

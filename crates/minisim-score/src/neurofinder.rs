@@ -12,6 +12,7 @@
 use serde::Serialize;
 
 use crate::footprints::centroid;
+use crate::{harmonic, ratio};
 
 /// Default centre-distance threshold of `neurofinder evaluate`, px.
 pub const THRESHOLD_PX: f64 = 5.0;
@@ -62,15 +63,10 @@ pub fn centers(
             matches.push((t, targets.remove(k).0));
         }
     }
-    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let regions = |sets: &[Vec<u32>]| sets.iter().filter(|s| !s.is_empty()).count();
     let recall = ratio(matches.len(), regions(truth));
     let precision = ratio(matches.len(), regions(estimates));
-    let combined = if recall + precision == 0.0 {
-        0.0
-    } else {
-        2.0 * recall * precision / (recall + precision)
-    };
+    let combined = harmonic(recall, precision);
     let (mut inclusion, mut exclusion) = (0.0, 0.0);
     for &(t, e) in &matches {
         let common = truth[t]

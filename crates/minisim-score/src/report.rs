@@ -19,7 +19,7 @@ use crate::motion::{ShiftConvention, rmse};
 use crate::neurofinder::{self, Centers, centers};
 use crate::spikes::Pooled;
 use crate::traces::pearson;
-use crate::{ENERGY_FRACTION, IOU_THRESHOLD};
+use crate::{ENERGY_FRACTION, IOU_THRESHOLD, harmonic, ratio};
 
 /// Scoring options; `Default` gives the documented defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,18 +149,6 @@ pub struct Report {
     pub leakage_r: Option<f64>,
 }
 
-fn f1(p: f64, r: f64) -> f64 {
-    if p + r == 0.0 {
-        0.0
-    } else {
-        2.0 * p * r / (p + r)
-    }
-}
-
-fn ratio(a: usize, b: usize) -> f64 {
-    if b == 0 { 0.0 } else { a as f64 / b as f64 }
-}
-
 fn fov(rec: &Recording) -> (usize, usize) {
     rec.truth.vignette.dim()
 }
@@ -249,7 +237,7 @@ pub fn score(rec: &Recording, est: &Estimate, opt: &Options) -> Result<Report, S
         recall: m.recall(),
         f1: m.f1(),
         recall_detectable: recall_det,
-        f1_detectable: f1(precision, recall_det),
+        f1_detectable: harmonic(precision, recall_det),
         mean_iou: if m.pairs.is_empty() {
             0.0
         } else {

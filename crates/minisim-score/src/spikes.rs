@@ -1,5 +1,7 @@
 //! Spike detection scores: events matched one-to-one within ± a frame tolerance.
 
+use crate::{harmonic, ratio};
+
 /// Number of one-to-one matches between two sorted lists of event frames with
 /// |a − b| ≤ `tolerance`. The two-pointer sweep is optimal for this interval matching
 /// (an exchange argument: matching the earliest compatible pair never loses).
@@ -41,30 +43,17 @@ impl Pooled {
 
     /// Matched / estimated (0 when nothing was estimated).
     pub fn precision(&self) -> f64 {
-        if self.estimated == 0 {
-            0.0
-        } else {
-            self.matched as f64 / self.estimated as f64
-        }
+        ratio(self.matched, self.estimated)
     }
 
     /// Matched / truth (0 without truth events).
     pub fn recall(&self) -> f64 {
-        if self.truth == 0 {
-            0.0
-        } else {
-            self.matched as f64 / self.truth as f64
-        }
+        ratio(self.matched, self.truth)
     }
 
     /// Harmonic mean of precision and recall.
     pub fn f1(&self) -> f64 {
-        let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 {
-            0.0
-        } else {
-            2.0 * p * r / (p + r)
-        }
+        harmonic(self.precision(), self.recall())
     }
 }
 

@@ -203,6 +203,14 @@ fn rate_hz(p_per_frame: f64, fps: f64) -> f64 {
     -(1.0 - p_per_frame.clamp(0.0, 1.0 - 1e-12)).ln() * fps
 }
 
+/// py-minisim's radial falloff 1 − (1 − falloff)·(r/r_corner)^exponent evaluated at
+/// half the shorter FOV side, where minisim's vignette states its `edge_ratio`.
+fn edge_level(falloff: f64, exponent: f64, fov_um: [f64; 2]) -> f64 {
+    let r_edge = fov_um[0].min(fov_um[1]) / 2.0;
+    let r_corner = (fov_um[0] / 2.0).hypot(fov_um[1] / 2.0);
+    1.0 - (1.0 - falloff) * (r_edge / r_corner).powf(exponent)
+}
+
 /// Translate a py-minisim spec (JSON text as written by `Spec.model_dump_json()`).
 pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
     let root: Value = serde_json::from_str(text).map_err(|e| SpecError::Syntax {
@@ -585,10 +593,7 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
             "illumination_profile" => {
                 let falloff = s.num("falloff", 0.7)?;
                 let exponent = s.num("exponent", 2.0)?;
-                let r_edge = fov_um[0].min(fov_um[1]) / 2.0;
-                let r_corner = (fov_um[0] / 2.0).hypot(fov_um[1] / 2.0);
-                illumination_edge =
-                    Some(1.0 - (1.0 - falloff) * (r_edge / r_corner).powf(exponent));
+                illumination_edge = Some(edge_level(falloff, exponent, fov_um));
                 s.raw("center_offset_um");
                 note(
                     &mut out,
@@ -597,7 +602,6 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
                         "a separate excitation falloff is not modelled; its edge level {falloff} is folded into the vignette"
                     ),
                 );
-                steps.push(json!({"kind": "_illumination", "falloff": falloff}));
             }
             "vignette" => {
                 let falloff = s.num("falloff", 0.5)?;
@@ -611,11 +615,7 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
                         "minisim's vignette is centred on the FOV",
                     );
                 }
-                // py: 1 − (1 − falloff)·(r/r_corner)^exponent; minisim's edge_ratio is the
-                // value at half the shorter side.
-                let r_edge = fov_um[0].min(fov_um[1]) / 2.0;
-                let r_corner = (fov_um[0] / 2.0).hypot(fov_um[1] / 2.0);
-                let edge = 1.0 - (1.0 - falloff) * (r_edge / r_corner).powf(exponent);
+                let edge = edge_level(falloff, exponent, fov_um);
                 steps.push(
                     json!({"kind": "vignette", "edge_ratio": edge, "aperture_radius": 100.0}),
                 );
@@ -659,12 +659,7 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
         s.finish(&mut out);
     }
     // Fold the illumination falloff into the vignette (both multiply the image).
-    if let Some(pos) = steps.iter().position(|s| s["kind"] == "_illumination") {
-        let ill = steps.remove(pos);
-        let f = ill["falloff"].as_f64().unwrap_or(1.0);
-        let r_edge = fov_um[0].min(fov_um[1]) / 2.0;
-        let r_corner = (fov_um[0] / 2.0).hypot(fov_um[1] / 2.0);
-        let edge_ill = 1.0 - (1.0 - f) * (r_edge / r_corner).powi(2);
+    if let Some(edge_ill) = illumination_edge {
         match steps.iter_mut().find(|s| s["kind"] == "vignette") {
             Some(v) => {
                 let e = v["edge_ratio"].as_f64().unwrap_or(1.0);

@@ -17,6 +17,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Normal, Poisson};
 
 use crate::Stream;
+use crate::math::segment;
 
 /// One straight dendrite segment: a capsule tapering from `w0` to `w1` (widths, µm).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,16 +35,8 @@ pub struct Segment {
 impl Segment {
     /// True if `p` (µm from the soma centre) lies inside the tapered capsule.
     pub fn contains(&self, p: [f64; 2]) -> bool {
-        let d = [self.b[0] - self.a[0], self.b[1] - self.a[1]];
-        let len2 = d[0] * d[0] + d[1] * d[1];
-        let t = if len2 > 0.0 {
-            (((p[0] - self.a[0]) * d[0] + (p[1] - self.a[1]) * d[1]) / len2).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let q = [self.a[0] + t * d[0] - p[0], self.a[1] + t * d[1] - p[1]];
-        let half = (self.w0 + (self.w1 - self.w0) * t) / 2.0;
-        q[0] * q[0] + q[1] * q[1] <= half * half
+        let (t, dist) = segment::closest(p, self.a, self.b);
+        dist <= (self.w0 + (self.w1 - self.w0) * t) / 2.0
     }
 
     /// Farthest reach from the soma centre, µm (end point plus half width).

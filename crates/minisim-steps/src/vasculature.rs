@@ -21,6 +21,7 @@ use minisim_spec::{Vasculature, VesselLayer};
 use rand::RngExt;
 use rand_distr::{Distribution, Normal};
 
+use crate::math::segment;
 use crate::{Dims, Stream};
 
 /// One vessel: the canvas pixels near it and their distance to its centre line.
@@ -143,7 +144,7 @@ pub fn prepare_layer(
                             ..=(x1.ceil().min(canvas.width as f64 - 1.0).max(0.0) as usize);
                         for px in xs {
                             let q = [py as f64 + 0.5, px as f64 + 0.5];
-                            let d = segment_distance(q, a, c);
+                            let d = segment::closest(q, a, c).1;
                             if d > reach {
                                 continue;
                             }
@@ -175,18 +176,6 @@ pub fn prepare_layer(
             v
         })
         .collect()
-}
-
-/// Distance from `p` to the segment `a`–`b`.
-fn segment_distance(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
-    let d = [b[0] - a[0], b[1] - a[1]];
-    let len2 = d[0] * d[0] + d[1] * d[1];
-    let t = if len2 > 0.0 {
-        (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    (a[0] + t * d[0] - p[0]).hypot(a[1] + t * d[1] - p[1])
 }
 
 /// Draw the vessels on a canvas.
