@@ -125,7 +125,6 @@ const CASES: &[(&str, &[&str], i32)] = &[
 #[test]
 fn golden_errors() {
     let golden = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden"));
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let mut failures = Vec::new();
     for (name, args, code) in CASES {
         let out = cli(args);
@@ -141,18 +140,11 @@ fn golden_errors() {
             !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
             "{name}: {stderr}"
         );
-        let path = golden.join(format!("{name}.txt"));
-        if update {
-            std::fs::write(&path, &actual).unwrap();
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(&actual) {
-            failures.push(format!("{name}:\n{actual}"));
+        if let Err(e) = minisim_testkit::check(&golden.join(format!("{name}.txt")), &actual) {
+            failures.push(e);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "stderr differs from golden (UPDATE_EXPECT=1 to refresh):\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
     // Nothing was written by the failing commands.
     for leftover in ["x.avi", "x.gif", "out"] {
         assert!(

@@ -90,18 +90,9 @@ fn golden_default_spec_and_cache_key() {
     let spec = Spec::default();
     let actual_json = spec.to_json_pretty() + "\n";
     let actual_key = format!("model {MODEL_VERSION}\n{}\n", spec.cache_key());
-    let json_path = dir.join("default_spec.json");
-    let key_path = dir.join("default_cache_key.txt");
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&json_path, &actual_json).unwrap();
-        std::fs::write(&key_path, &actual_key).unwrap();
-    }
-    let expected_json =
-        std::fs::read_to_string(&json_path).expect("golden file; run with UPDATE_EXPECT=1");
-    let expected_key =
-        std::fs::read_to_string(&key_path).expect("golden file; run with UPDATE_EXPECT=1");
-    assert_eq!(actual_json, expected_json, "canonical default spec changed");
-    assert_eq!(actual_key, expected_key, "default cache key changed");
+    minisim_testkit::assert_golden(&dir.join("default_spec.json"), &actual_json);
+    minisim_testkit::assert_golden(&dir.join("default_cache_key.txt"), &actual_key);
+    let expected_json = std::fs::read_to_string(dir.join("default_spec.json")).unwrap();
     // The golden JSON is itself a valid spec with the same key.
     assert_eq!(
         Spec::from_json(&expected_json).unwrap().cache_key(),
