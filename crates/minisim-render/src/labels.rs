@@ -15,14 +15,10 @@
 //! Invariants: every vector has one entry per cell; a cell with no FOV pixel or no
 //! activity has SNR 0 and is not detectable; `detectable ⇔ SNR ≥ DETECTABLE_SNR`.
 
-use crate::recording::Csr;
+use minisim_steps::Csr;
 
 /// SNR from which a cell counts as detectable (default of `detectable`).
 pub const DETECTABLE_SNR: f64 = 3.0;
-
-/// Focus weight (peak of the defocused footprint relative to focus) from which a cell
-/// counts as in focus: inside the axial half-maximum of the ballistic PSF.
-pub const IN_FOCUS_WEIGHT: f64 = 0.5;
 
 /// Per-pixel factors of the SNR, each FOV-sized (row-major), or empty for "absent".
 pub(crate) struct Noise<'a> {

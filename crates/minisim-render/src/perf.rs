@@ -8,63 +8,56 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use minisim_spec::StepKind;
+
 /// A timed phase of the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Phase {
-    /// Scene setup: cells, spikes, footprints, maps, trajectories.
+    /// Scene setup: every kind's `prepare` (cells, spikes, footprints, maps, paths).
     Setup,
-    /// Cell footprints × fluorescence (includes the calcium recursion).
-    Composite,
-    /// Background components.
-    Neuropil,
-    /// Vessel absorption.
-    Vasculature,
-    /// Sub-pixel shift and crop.
-    MotionCrop,
-    /// Radial falloff and aperture.
-    Vignette,
-    /// Scaling to photoelectrons.
-    PhotonField,
-    /// Dark current, hot pixels, bleed-through.
-    Leakage,
-    /// Sensor noise and quantisation.
-    Digitize,
+    /// One step kind's per-frame work: its serial `advance` (calcium, neuropil,
+    /// per-cell bleaching) and its image work.
+    Stage(StepKind),
     /// Encoding and writing frames to a sink.
     EncodeWrite,
     /// Assembling the result (ground truth, closing files).
     Finalize,
 }
 
+/// Number of phases: setup, one per kind, encode_write, finalize.
+const PHASES: usize = StepKind::COUNT + 3;
+
 impl Phase {
     /// Every phase, in pipeline order.
-    pub const ALL: [Phase; 11] = [
-        Phase::Setup,
-        Phase::Composite,
-        Phase::Neuropil,
-        Phase::Vasculature,
-        Phase::MotionCrop,
-        Phase::Vignette,
-        Phase::PhotonField,
-        Phase::Leakage,
-        Phase::Digitize,
-        Phase::EncodeWrite,
-        Phase::Finalize,
-    ];
+    pub const ALL: [Phase; PHASES] = {
+        let mut all = [Phase::Setup; PHASES];
+        let mut i = 0;
+        while i < StepKind::COUNT {
+            all[i + 1] = Phase::Stage(StepKind::ALL[i]);
+            i += 1;
+        }
+        all[PHASES - 2] = Phase::EncodeWrite;
+        all[PHASES - 1] = Phase::Finalize;
+        all
+    };
 
-    /// Snake-case name, as in reports and tracing spans.
+    /// Snake-case name, as in reports and tracing spans (a stage's is its kind's).
     pub fn name(self) -> &'static str {
         match self {
             Phase::Setup => "setup",
-            Phase::Composite => "composite",
-            Phase::Neuropil => "neuropil",
-            Phase::Vasculature => "vasculature",
-            Phase::MotionCrop => "motion_crop",
-            Phase::Vignette => "vignette",
-            Phase::PhotonField => "photon_field",
-            Phase::Leakage => "leakage",
-            Phase::Digitize => "digitize",
+            Phase::Stage(kind) => kind.name(),
             Phase::EncodeWrite => "encode_write",
             Phase::Finalize => "finalize",
+        }
+    }
+
+    /// Position in `ALL`.
+    fn index(self) -> usize {
+        match self {
+            Phase::Setup => 0,
+            Phase::Stage(kind) => 1 + kind.index(),
+            Phase::EncodeWrite => PHASES - 2,
+            Phase::Finalize => PHASES - 1,
         }
     }
 }
@@ -72,8 +65,8 @@ impl Phase {
 /// Accumulated time and calls per phase.
 #[derive(Debug, Default)]
 pub struct PerfTracker {
-    nanos: [AtomicU64; 11],
-    calls: [AtomicU64; 11],
+    nanos: [AtomicU64; PHASES],
+    calls: [AtomicU64; PHASES],
 }
 
 /// One row of a report.
@@ -93,23 +86,16 @@ impl PerfTracker {
         Self::default()
     }
 
-    fn index(phase: Phase) -> usize {
-        Phase::ALL
-            .iter()
-            .position(|&p| p == phase)
-            .expect("every phase is listed")
-    }
-
     /// Add one call of `elapsed` to `phase`.
     pub fn record(&self, phase: Phase, elapsed: Duration) {
-        let i = Self::index(phase);
+        let i = phase.index();
         self.nanos[i].fetch_add(elapsed.as_nanos() as u64, Ordering::Relaxed);
         self.calls[i].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Time and calls of one phase so far.
     pub fn get(&self, phase: Phase) -> PhaseTime {
-        let i = Self::index(phase);
+        let i = phase.index();
         PhaseTime {
             phase,
             time: Duration::from_nanos(self.nanos[i].load(Ordering::Relaxed)),

@@ -386,9 +386,12 @@ fn validate(draft: &SpecDraft) -> Result<(), SpecError> {
             ),
         );
     }
-    if let Some(pops) = draft.steps.iter().find_map(|s| match s {
-        Step::PlaceNeurons(p) => p.populations.as_ref(),
-        _ => None,
+    if let Some(pops) = draft.steps.iter().find_map(|s| {
+        if let Step::PlaceNeurons(p) = s {
+            p.populations.as_ref()
+        } else {
+            None
+        }
     }) {
         for (i, p) in pops.iter().enumerate() {
             for (set, kind) in [
@@ -410,9 +413,12 @@ fn validate(draft: &SpecDraft) -> Result<(), SpecError> {
         }
     }
     if draft.acquisition.optics.focal_depth_um == crate::FocalDepth::Auto {
-        let placed = draft.steps.iter().find_map(|s| match s {
-            Step::PlaceNeurons(p) => Some(p),
-            _ => None,
+        let placed = draft.steps.iter().find_map(|s| {
+            if let Step::PlaceNeurons(p) = s {
+                Some(p)
+            } else {
+                None
+            }
         });
         let absolute = placed
             .and_then(|p| p.populations.as_ref())

@@ -15,7 +15,127 @@
 use minisim_spec::Calcium;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::Stream;
+pub use crate::geometry::Timing;
+use crate::stage::{Context, FrameValues, Prepared, Stage};
+use crate::truth::{GroundTruth, rows_by_frame};
+use crate::{Stream, Streams};
+
+/// The `calcium` stage.
+pub struct Kind;
+
+/// Per-cell constants: the kinetics recursion and the saturation curve.
+#[derive(Debug, Clone, Default)]
+pub struct Cells {
+    /// One recursion per cell.
+    pub recursions: Vec<Recursion>,
+    /// `[saturation_dff, hill_n]` per cell (its population's indicator, if it has one).
+    pub saturation: Vec<[f64; 2]>,
+}
+
+/// The serial state: every cell's recursion state, its largest ΔF/F so far and (when
+/// per-frame truth is kept) ΔF/F frame after frame.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    cells: Vec<CellState>,
+    peak: Vec<f32>,
+    history: Vec<f32>,
+}
+
+impl Stage for Kind {
+    type Params = Calcium;
+    type Prepared = Cells;
+    type State = State;
+    const ADVANCES: bool = true;
+    /// ΔF/F of every cell in the frame (after saturation).
+    type Values = Vec<f32>;
+
+    fn prepare(p: &Calcium, ctx: &Context<'_>, prepared: &Prepared) -> Cells {
+        let streams = ctx.streams("calcium");
+        let population: &[u32] = prepared
+            .place_neurons
+            .as_ref()
+            .map_or(&[], |q| &q.population);
+        let pops = ctx
+            .spec
+            .place_neurons()
+            .and_then(|q| q.populations.as_ref());
+        let (recursions, saturation) = population
+            .iter()
+            .enumerate()
+            .map(|(c, &k)| {
+                let own = pops
+                    .and_then(|pops| pops.get(k as usize))
+                    .and_then(|q| q.calcium.as_ref());
+                let p = own.unwrap_or(p);
+                let kinetics = cell_kinetics(p, &mut streams.stream(c as u64));
+                (
+                    Recursion::new(&kinetics, ctx.geometry.timing),
+                    [p.saturation_dff, p.hill_n],
+                )
+            })
+            .unzip();
+        Cells {
+            recursions,
+            saturation,
+        }
+    }
+
+    fn start(_: &Calcium, own: &Cells, _: &Context<'_>) -> State {
+        let n = own.recursions.len();
+        State {
+            cells: vec![CellState::default(); n],
+            peak: vec![0.0; n],
+            history: Vec::new(),
+        }
+    }
+
+    fn advance(
+        _: &Calcium,
+        own: &Cells,
+        prepared: &Prepared,
+        state: &mut State,
+        frame: u64,
+        _: &FrameValues,
+        ctx: &Context<'_>,
+    ) -> Vec<f32> {
+        let trains: &[Vec<f64>] = prepared.spikes.as_ref().map_or(&[], |t| &t.times_s);
+        let timing = ctx.geometry.timing;
+        let dff: Vec<f32> = state
+            .cells
+            .iter_mut()
+            .enumerate()
+            .map(|(c, cell)| {
+                let spikes = trains.get(c).map_or(&[][..], Vec::as_slice);
+                let x = advance(cell, &own.recursions[c], spikes, frame, timing);
+                let [saturation, hill] = own.saturation[c];
+                saturate(x, saturation, hill) as f32
+            })
+            .collect();
+        for (peak, &d) in state.peak.iter_mut().zip(&dff) {
+            *peak = peak.max(d);
+        }
+        if ctx.keep_truth {
+            state.history.extend_from_slice(&dff);
+        }
+        dff
+    }
+
+    fn resting(_: &Calcium, own: &Cells) -> Vec<f32> {
+        vec![0.0; own.recursions.len()]
+    }
+
+    fn truth(
+        _: &Calcium,
+        own: &Cells,
+        state: State,
+        frames: usize,
+        _: &Context<'_>,
+        truth: &mut GroundTruth,
+    ) {
+        truth.calcium_dff = rows_by_frame(state.history, frames, own.recursions.len());
+        truth.cells.peak_dff = state.peak;
+    }
+}
 
 /// One cell's kinetics after per-cell variation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,15 +164,6 @@ pub fn cell_kinetics(params: &Calcium, rng: &mut Stream) -> CellKinetics {
         decay_s,
         dff_per_spike: k.dff_per_spike * factor(),
     }
-}
-
-/// Frame timing shared by all cells.
-#[derive(Debug, Clone, Copy)]
-pub struct Timing {
-    /// Frame period, s.
-    pub period_s: f64,
-    /// Exposure, s (≤ period).
-    pub exposure_s: f64,
 }
 
 /// Per-cell constants of the recursion.

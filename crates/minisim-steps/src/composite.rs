@@ -1,18 +1,18 @@
 //! Cell footprints from the optics, and their sum on the canvas (`composite` step).
 //!
-//! Model, for a cell at depth z (below the focal plane) seen through NA in tissue of
-//! index n, scattering length ℓ, focal plane at depth d₀ below the lens face:
+//! Model, for a cell at depth z (below the focal plane):
 //!
 //! - shape: a filled ellipse (semi-axes r·√a, r/√a) of brightness 1 with a concentric
-//!   nucleus of relative radius f_n and brightness b_n;
-//! - ballistic light: the shape blurred by a Gaussian PSF with
-//!   σ² = (0.21·λ/NA)² + σ_ab² + (|z|·tan(asin(NA/n)) / 2)²
-//!   (diffraction, aberration floor, geometric defocus: a blur disc of radius
-//!   |z|·tanθ approximated by a Gaussian of σ = radius/2), weighted by the ballistic
-//!   transmission relative to the focal plane, w_b = e^{−(d − d₀)/ℓ} with tissue path
-//!   d = max(0, d₀ + z);
-//! - scattered light: the fraction η·(1 − e^{−d/ℓ})/e^{−d₀/ℓ} of the flux, spread as a
-//!   Gaussian halo of σ_h² = (s·d)² + σ², centred on the cell.
+//!   nucleus of relative radius f_n and brightness b_n (plus an irregular outline and
+//!   dendrites from `shape`);
+//! - ballistic light: the shape blurred by the Gaussian PSF of `optics::blur_at`
+//!   (diffraction, aberration, defocus), weighted by the ballistic transmission;
+//! - scattered light: the scattered share of the flux as a Gaussian halo centred on
+//!   the cell (`optics::blur_at`).
+//!
+//! Per frame: canvas += Σ_c b_c·q_c·(1 + ΔF/F_c(t))·footprint_c, with b_c = expression ×
+//! resting brightness and q_c the intact fluorophore fraction (per-cell bleaching,
+//! 1 without).
 //!
 //! Weights below `psf_truncation` × the footprint's peak are dropped and the patch is
 //! cropped to what remains, so a footprint is O(patch), never O(H·W).
@@ -29,8 +29,132 @@ use minisim_spec::{Composite, Optics};
 
 use crate::Dims;
 use crate::math::gauss;
+use crate::optics::blur_at;
 use crate::place_neurons::Cell;
 use crate::shape::Shape;
+use crate::stage::{Context, Frame, FrameValues, Prepared, Stage};
+use crate::truth::{Csr, GroundTruth};
+
+/// The `composite` stage.
+pub struct Kind;
+
+/// Every cell's footprint and brightness.
+#[derive(Debug, Clone)]
+pub struct Footprints {
+    /// One footprint per cell (`None` when nothing of it lands on the canvas).
+    pub cells: Vec<Option<Footprint>>,
+    /// expression × resting brightness, per cell.
+    pub brightness: Vec<f32>,
+    /// Peak of the ballistic footprint relative to focus, per cell.
+    pub focus_weight: Vec<f64>,
+    /// The coarse grid the halos live on.
+    pub halo_grid: HaloGrid,
+}
+
+impl Footprints {
+    /// Bytes held by the cells' footprint patches.
+    pub fn bytes(&self) -> usize {
+        self.cells.iter().flatten().map(Footprint::bytes).sum()
+    }
+}
+
+impl Stage for Kind {
+    type Params = Composite;
+    type Prepared = Footprints;
+    type State = ();
+    type Values = ();
+
+    fn prepare(p: &Composite, ctx: &Context<'_>, prepared: &Prepared) -> Footprints {
+        let g = ctx.geometry;
+        let optics = &prepared.optics(ctx.spec);
+        let (cells, shapes): (&[Cell], &[Shape]) = prepared
+            .place_neurons
+            .as_ref()
+            .map_or((&[], &[]), |q| (&q.cells, &q.shapes));
+        let footprints = ctx.map(cells.len(), |i| {
+            footprint(p, optics, &cells[i], shapes.get(i), g.pixel_um, g.canvas)
+        });
+        Footprints {
+            cells: footprints,
+            brightness: cells
+                .iter()
+                .map(|c| (c.expression * p.resting_brightness) as f32)
+                .collect(),
+            focus_weight: cells
+                .iter()
+                .map(|c| crate::optics::focus_weight(p, optics, c))
+                .collect(),
+            halo_grid: HaloGrid::of(g.canvas),
+        }
+    }
+
+    fn apply(_: &Composite, own: &Footprints, values: &FrameValues, frame: &mut Frame<'_>) {
+        let dff: &[f32] = values.calcium.as_deref().unwrap_or(&[]);
+        let bleach: &[f32] = values.photon_field.as_deref().unwrap_or(&[]);
+        let canvas_dims = frame.geometry.canvas;
+        let grid = own.halo_grid;
+        let buffers = &mut *frame.buffers;
+        let canvas = &mut buffers.canvas;
+        let coarse = &mut buffers.scratch[0];
+        coarse.clear();
+        coarse.resize(grid.dims.len(), 0.0);
+        for (c, ((fp, &b), &d)) in own.cells.iter().zip(&own.brightness).zip(dff).enumerate() {
+            if let Some(fp) = fp {
+                // q = 1 without per-cell bleaching; b·1 is exact, so the scale is then
+                // b·(1 + d) to the bit.
+                let q = bleach.get(c).copied().unwrap_or(1.0);
+                let scale = b * q * (1.0 + d);
+                if let Some(core) = &fp.core {
+                    add(core, scale, canvas, canvas_dims);
+                }
+                if let Some(halo) = &fp.halo {
+                    add(halo, scale, coarse, grid.dims);
+                }
+            }
+        }
+        grid.upsample_add(coarse, canvas, canvas_dims);
+    }
+
+    /// Footprints over the FOV pixels (× brightness) and focus weights.
+    fn truth(
+        _: &Composite,
+        own: &Footprints,
+        _: (),
+        _: usize,
+        ctx: &Context<'_>,
+        truth: &mut GroundTruth,
+    ) {
+        let g = ctx.geometry;
+        let n = own.cells.len();
+        let mut csr = Csr {
+            indptr: vec![0],
+            shape: (n, g.fov.len()),
+            ..Default::default()
+        };
+        for (fp, &b) in own.cells.iter().zip(&own.brightness) {
+            if let Some(fp) = fp.as_ref().and_then(|fp| rasterize(fp, g.canvas)) {
+                for py in 0..fp.dims.height {
+                    let y = fp.y0 + py as i64 - g.margin as i64;
+                    if !(0..g.fov.height as i64).contains(&y) {
+                        continue;
+                    }
+                    for px in 0..fp.dims.width {
+                        let x = fp.x0 + px as i64 - g.margin as i64;
+                        let w = fp.weights[py * fp.dims.width + px];
+                        if w != 0.0 && (0..g.fov.width as i64).contains(&x) {
+                            csr.indices
+                                .push((y as usize * g.fov.width + x as usize) as i32);
+                            csr.data.push(w * b);
+                        }
+                    }
+                }
+            }
+            csr.indptr.push(csr.indices.len() as i64);
+        }
+        truth.footprints = csr;
+        truth.cells.focus_weight.clone_from(&own.focus_weight);
+    }
+}
 
 /// Step of the coarse grid on which halos are sampled, px.
 pub const HALO_STEP: usize = 4;
@@ -117,54 +241,6 @@ impl HaloGrid {
             }
         }
     }
-}
-
-/// Blur widths of one cell, µm.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Blur {
-    /// σ of the ballistic PSF.
-    pub psf_sigma_um: f64,
-    /// σ of the scattering halo.
-    pub halo_sigma_um: f64,
-    /// Ballistic weight relative to the focal plane.
-    pub ballistic: f64,
-    /// Scattered flux relative to the focal plane's ballistic flux.
-    pub scattered: f64,
-}
-
-/// The optical blur of a point at depth `z_um`.
-pub fn blur_at(params: &Composite, optics: &Optics, z_um: f64) -> Blur {
-    let lambda_um = optics.emission_nm / 1000.0;
-    let diffraction = 0.21 * lambda_um / optics.na;
-    let defocus = z_um.abs() * optics.half_angle_rad().tan() / 2.0;
-    let psf = (diffraction.powi(2) + optics.aberration_um.powi(2) + defocus.powi(2)).sqrt();
-    let ls = optics.scattering_length_um;
-    // `optics` is resolved by the renderer: "auto" never reaches the kernels.
-    let d0 = optics.focal_depth_um.um().unwrap_or(0.0);
-    let d = (d0 + z_um).max(0.0);
-    let norm = (-d0 / ls).exp();
-    let ballistic = (-d / ls).exp() / norm;
-    let scattered = params.scatter_collection * (1.0 - (-d / ls).exp()) / norm;
-    Blur {
-        psf_sigma_um: psf,
-        halo_sigma_um: ((params.halo_spread * d).powi(2) + psf * psf).sqrt(),
-        ballistic,
-        scattered,
-    }
-}
-
-/// Relative peak of a disc of radius r blurred by σ: 1 − e^{−r²/2σ²}.
-fn disc_peak(r: f64, sigma: f64) -> f64 {
-    1.0 - (-(r * r) / (2.0 * sigma * sigma)).exp()
-}
-
-/// Peak of the cell's ballistic footprint relative to the same cell in focus: the
-/// "in-focus weight" of the ground truth (analytic, disc approximation).
-pub fn focus_weight(params: &Composite, optics: &Optics, cell: &Cell) -> f64 {
-    let here = blur_at(params, optics, cell.z_um);
-    let focus = blur_at(params, optics, 0.0);
-    here.ballistic * disc_peak(cell.radius_um, here.psf_sigma_um)
-        / disc_peak(cell.radius_um, focus.psf_sigma_um)
 }
 
 /// Build one cell's footprint on a canvas of `canvas` px with `pixel_um` µm pixels.
@@ -481,17 +557,6 @@ mod tests {
         // In focus, the peak is near the resting brightness (1 at the cytoplasm, less
         // the PSF's spill-over), and the core sits at the cell's centre.
         assert!(p0 > 0.5 && p0 < 1.5, "{p0}");
-    }
-
-    #[test]
-    fn defocus_blur_follows_the_cone_angle() {
-        let params = Composite::default();
-        let optics = Optics::default();
-        let b = blur_at(&params, &optics, 40.0);
-        let geometric = 40.0 * optics.half_angle_rad().tan() / 2.0;
-        let floor = (0.21f64 * 0.515 / 0.3).hypot(optics.aberration_um);
-        assert!((b.psf_sigma_um - geometric.hypot(floor)).abs() < 1e-9);
-        assert!(b.ballistic < 1.0 && blur_at(&params, &optics, -40.0).ballistic > 1.0);
     }
 
     #[test]

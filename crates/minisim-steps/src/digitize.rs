@@ -12,7 +12,58 @@
 use minisim_spec::Digitize;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
-use crate::{Dims, Stream};
+use crate::stage::{Context, Frame, FrameValues, Plane, Prepared, Stage};
+use crate::{Dims, Stream, Streams};
+
+/// Rows per block: each block of each frame draws from its own stream (index
+/// `frame × blocks + block` of `digitize`), fixed so the output never depends on the
+/// thread count.
+pub const ROW_BLOCK: usize = 16;
+
+/// The `digitize` stage.
+pub struct Kind;
+
+impl Stage for Kind {
+    type Params = Digitize;
+    /// The PRNU gain map over the FOV.
+    type Prepared = Vec<f32>;
+    type State = ();
+    type Values = ();
+    const WRITES_COUNTS: bool = true;
+
+    fn prepare(p: &Digitize, ctx: &Context<'_>, _: &Prepared) -> Vec<f32> {
+        prnu_map(
+            p,
+            ctx.geometry.fov,
+            &mut ctx.streams("digitize.prnu").stream(0),
+        )
+    }
+
+    fn apply(p: &Digitize, own: &Vec<f32>, _: &FrameValues, frame: &mut Frame<'_>) {
+        let g = frame.geometry;
+        let f = frame.index;
+        let rng = frame.rng;
+        frame.fov();
+        let Some(out) = frame.counts.as_deref_mut() else {
+            debug_assert!(false, "the renderer gives a counts slot to digitize");
+            return;
+        };
+        let w = g.fov.width;
+        let blocks = g.fov.height.div_ceil(ROW_BLOCK) as u64;
+        for (b, ((lam, prnu), dst)) in frame
+            .buffers
+            .fov
+            .chunks(ROW_BLOCK * w)
+            .zip(own.chunks(ROW_BLOCK * w))
+            .zip(out.chunks_mut(ROW_BLOCK * w))
+            .enumerate()
+        {
+            let mut stream = rng.stream("digitize", None, f * blocks + b as u64);
+            digitize_rows(p, lam, prnu, w, &mut stream, dst);
+        }
+        frame.plane = Plane::Counts;
+    }
+}
 
 /// The PRNU gain map over the FOV (mean 1).
 pub fn prnu_map(params: &Digitize, fov: Dims, rng: &mut Stream) -> Vec<f32> {

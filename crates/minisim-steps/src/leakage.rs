@@ -11,7 +11,45 @@ use minisim_spec::Leakage;
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::{Dims, Stream};
+use crate::stage::{Context, Frame, FrameValues, Prepared, Stage};
+use crate::truth::{GroundTruth, fov_plane};
+use crate::{Dims, Stream, Streams};
+
+/// The `leakage` stage.
+pub struct Kind;
+
+impl Stage for Kind {
+    type Params = Leakage;
+    /// The leakage map over the FOV, e⁻ per frame.
+    type Prepared = Vec<f32>;
+    type State = ();
+    type Values = ();
+
+    fn prepare(p: &Leakage, ctx: &Context<'_>, _: &Prepared) -> Vec<f32> {
+        let g = ctx.geometry;
+        map(
+            p,
+            g.fov,
+            g.timing.exposure_s,
+            &mut ctx.streams("leakage").stream(0),
+        )
+    }
+
+    fn apply(_: &Leakage, own: &Vec<f32>, _: &FrameValues, frame: &mut Frame<'_>) {
+        apply(own, frame.fov());
+    }
+
+    fn truth(
+        _: &Leakage,
+        own: &Vec<f32>,
+        _: (),
+        _: usize,
+        ctx: &Context<'_>,
+        truth: &mut GroundTruth,
+    ) {
+        truth.leakage = fov_plane(own.clone(), &ctx.geometry);
+    }
+}
 
 /// The leakage map over the FOV, e⁻ per frame.
 pub fn map(params: &Leakage, fov: Dims, exposure_s: f64, rng: &mut Stream) -> Vec<f32> {

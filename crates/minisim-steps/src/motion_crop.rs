@@ -11,11 +11,87 @@
 //! Sources: docs/physics.md#steps.motion_crop.
 
 use minisim_spec::{Locomotion, MotionCrop, MotionModel};
+use ndarray::Array2;
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use crate::math::{interp, ou};
-use crate::{Dims, Stream};
+use crate::stage::{Context, Frame, FrameValues, Plane, Prepared, Stage};
+use crate::truth::GroundTruth;
+use crate::{Dims, Stream, Streams};
+
+/// The `motion_crop` stage.
+pub struct Kind;
+
+impl Stage for Kind {
+    type Params = MotionCrop;
+    /// The motion path, `[dy, dx]` px per frame.
+    type Prepared = Vec<[f64; 2]>;
+    type State = ();
+    type Values = ();
+
+    fn prepare(p: &MotionCrop, ctx: &Context<'_>, _: &Prepared) -> Vec<[f64; 2]> {
+        let g = ctx.geometry;
+        path(
+            p,
+            g.frames,
+            g.timing.period_s,
+            g.pixel_um,
+            &mut ctx.streams("motion_crop").stream(0),
+        )
+    }
+
+    /// Shift the canvas by the frame's displacement and crop it to the FOV; with
+    /// intra-exposure blur, average `exposure_blur_samples` shifted copies along the
+    /// path between this frame's position and the next (`blur_positions`).
+    fn apply(p: &MotionCrop, own: &Vec<[f64; 2]>, _: &FrameValues, frame: &mut Frame<'_>) {
+        let g = frame.geometry;
+        let f = frame.index as usize;
+        let start = own.get(f).copied().unwrap_or([0.0, 0.0]);
+        let next = own.get(f + 1).copied().unwrap_or(start);
+        let fraction = g.timing.exposure_s / g.timing.period_s;
+        let positions = blur_positions(start, next, fraction, p.exposure_blur_samples);
+        let b = &mut *frame.buffers;
+        let plane = Canvas {
+            data: &b.canvas,
+            dims: g.canvas,
+            margin: g.margin,
+        };
+        let [scratch, sample, _] = &mut b.scratch;
+        if let [only] = positions[..] {
+            shift_crop(p, plane, only, &mut b.fov, g.fov, scratch);
+        } else {
+            b.fov.fill(0.0);
+            sample.resize(g.fov.len(), 0.0);
+            let weight = 1.0 / positions.len() as f32;
+            for pos in positions {
+                shift_crop(p, plane, pos, sample, g.fov, scratch);
+                b.fov
+                    .iter_mut()
+                    .zip(sample.iter())
+                    .for_each(|(a, &s)| *a += weight * s);
+            }
+        }
+        frame.plane = Plane::Fov;
+    }
+
+    fn truth(
+        _: &MotionCrop,
+        own: &Vec<[f64; 2]>,
+        _: (),
+        _: usize,
+        ctx: &Context<'_>,
+        truth: &mut GroundTruth,
+    ) {
+        let frames = ctx.geometry.frames as usize;
+        if own.len() == frames {
+            let flat: Vec<f64> = own.iter().flatten().copied().collect();
+            if let Ok(a) = Array2::from_shape_vec((frames, 2), flat) {
+                truth.motion_px = a;
+            }
+        }
+    }
+}
 
 /// The motion path: displacement per frame, `[dy, dx]` in pixels.
 pub fn path(

@@ -11,10 +11,104 @@
 //! docs/physics.md#steps.neuropil.
 
 use minisim_spec::Neuropil;
+use ndarray::Array3;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::math::{field, ou};
-use crate::{Dims, Stream, Streams};
+use crate::stage::{Context, Frame, FrameValues, Prepared, Stage};
+use crate::truth::{GroundTruth, rows_by_frame};
+use crate::{Dims, Stream, Streams, motion_crop};
+
+/// The `neuropil` stage.
+pub struct Kind;
+
+/// The serial state: each component's unit OU value and (when per-frame truth is
+/// kept) the traces frame after frame.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    u: Vec<f64>,
+    history: Vec<f32>,
+}
+
+impl Stage for Kind {
+    type Params = Neuropil;
+    /// Spatial components on the canvas.
+    type Prepared = Vec<Vec<f32>>;
+    type State = State;
+    const ADVANCES: bool = true;
+    /// Each component's ΔF/F in the frame.
+    type Values = Vec<f64>;
+
+    fn prepare(p: &Neuropil, ctx: &Context<'_>, _: &Prepared) -> Vec<Vec<f32>> {
+        let g = ctx.geometry;
+        components(p, g.canvas, g.pixel_um, &ctx.streams("neuropil.space"))
+    }
+
+    fn start(p: &Neuropil, _: &Vec<Vec<f32>>, ctx: &Context<'_>) -> State {
+        State {
+            u: initial_state(p, &mut ctx.streams("neuropil.time").stream(0)),
+            history: Vec::new(),
+        }
+    }
+
+    /// Traces of frame f from the state and the frame's mean cell ΔF/F, then the OU
+    /// step with stream f + 1 of `neuropil.time`.
+    fn advance(
+        p: &Neuropil,
+        _: &Vec<Vec<f32>>,
+        _: &Prepared,
+        state: &mut State,
+        frame: u64,
+        earlier: &FrameValues,
+        ctx: &Context<'_>,
+    ) -> Vec<f64> {
+        let dff: &[f32] = earlier.calcium.as_deref().unwrap_or(&[]);
+        let mean = if dff.is_empty() {
+            0.0
+        } else {
+            dff.iter().map(|&v| v as f64).sum::<f64>() / dff.len() as f64
+        };
+        let out = traces(p, &state.u, mean);
+        let mut rng = ctx.streams("neuropil.time").stream(frame + 1);
+        advance(p, &mut state.u, ctx.geometry.timing.period_s, &mut rng);
+        if ctx.keep_truth {
+            state.history.extend(out.iter().map(|&v| v as f32));
+        }
+        out
+    }
+
+    /// The neuropil at its mean (every trace 0).
+    fn resting(_: &Neuropil, own: &Vec<Vec<f32>>) -> Vec<f64> {
+        vec![0.0; own.len()]
+    }
+
+    fn apply(_: &Neuropil, own: &Vec<Vec<f32>>, values: &FrameValues, frame: &mut Frame<'_>) {
+        let traces: &[f64] = values.neuropil.as_deref().unwrap_or(&[]);
+        add(own, traces, frame.canvas().0);
+    }
+
+    fn truth(
+        _: &Neuropil,
+        own: &Vec<Vec<f32>>,
+        state: State,
+        frames: usize,
+        ctx: &Context<'_>,
+        truth: &mut GroundTruth,
+    ) {
+        let g = ctx.geometry;
+        let k = own.len();
+        let mut comps = vec![0f32; k * g.fov.len()];
+        for (map, out) in own.iter().zip(comps.chunks_exact_mut(g.fov.len().max(1))) {
+            motion_crop::crop(map, g.canvas, g.margin, out, g.fov);
+        }
+        if let Ok(c) = Array3::from_shape_vec((k, g.fov.height, g.fov.width), comps) {
+            truth.neuropil_components = c;
+        }
+        if k > 0 {
+            truth.neuropil_traces = rows_by_frame(state.history, frames, k);
+        }
+    }
+}
 
 /// Spatial components on the canvas, each already scaled to its share of the mean.
 pub fn components(

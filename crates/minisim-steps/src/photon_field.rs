@@ -11,10 +11,129 @@
 //! Units: I dimensionless, λ in e⁻, t in s. Sources: docs/physics.md#steps.photon_field.
 
 use minisim_spec::{CellBleaching, PhotonField};
+use ndarray::Array1;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::Stream;
 use crate::math::ou;
+use crate::stage::{Context, Frame, FrameValues, Prepared, Stage};
+use crate::truth::{GroundTruth, rows_by_frame};
+use crate::{Stream, Streams};
+
+/// The `photon_field` stage.
+pub struct Kind;
+
+/// The per-frame gains and, with per-cell bleaching, each cell's relative excitation.
+#[derive(Debug, Clone, Default)]
+pub struct Gains {
+    /// k·b(t)·(1 + ε(t)) per frame, e⁻ per unit intensity.
+    pub gains: Vec<f64>,
+    /// Relative excitation per cell (empty without `cell_bleaching`).
+    pub excitation: Vec<f64>,
+}
+
+/// The serial state of per-cell bleaching: each cell's intact fraction at the next
+/// frame's start and (when per-frame truth is kept) the fractions frame after frame.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    q: Vec<f64>,
+    history: Vec<f32>,
+}
+
+impl Stage for Kind {
+    type Params = PhotonField;
+    type Prepared = Gains;
+    type State = State;
+    const ADVANCES: bool = true;
+    /// Each cell's intact fluorophore fraction at the frame's start (empty without
+    /// `cell_bleaching`); `composite` scales the cell by it.
+    type Values = Vec<f32>;
+
+    fn prepare(p: &PhotonField, ctx: &Context<'_>, prepared: &Prepared) -> Gains {
+        let g = ctx.geometry;
+        let gains = gains(
+            p,
+            g.frames,
+            g.timing.period_s,
+            |f| g.frame_mid_s(f),
+            &mut ctx.streams("photon_field").stream(0),
+        );
+        // Per-cell bleaching follows the cells whatever `until` is, like the cells.
+        let excitation = match (&p.cell_bleaching, &prepared.place_neurons) {
+            (Some(b), Some(placed)) => {
+                let m_um = g.margin_um();
+                let (cx, cy) = (
+                    m_um + g.fov.width as f64 * g.pixel_um / 2.0,
+                    m_um + g.fov.height as f64 * g.pixel_um / 2.0,
+                );
+                let half = g.fov.width.min(g.fov.height) as f64 * g.pixel_um / 2.0;
+                placed
+                    .cells
+                    .iter()
+                    .map(|c| cell_excitation(b, (c.x_um - cx).hypot(c.y_um - cy), half))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        Gains { gains, excitation }
+    }
+
+    fn start(_: &PhotonField, own: &Gains, _: &Context<'_>) -> State {
+        State {
+            q: vec![1.0; own.excitation.len()],
+            history: Vec::new(),
+        }
+    }
+
+    /// The fractions at the frame's start, then the exact step over the frame with
+    /// the cell's ΔF/F held constant.
+    fn advance(
+        p: &PhotonField,
+        own: &Gains,
+        _: &Prepared,
+        state: &mut State,
+        _: u64,
+        earlier: &FrameValues,
+        ctx: &Context<'_>,
+    ) -> Vec<f32> {
+        let Some(b) = p
+            .cell_bleaching
+            .as_ref()
+            .filter(|_| !own.excitation.is_empty())
+        else {
+            return Vec::new();
+        };
+        let dff: &[f32] = earlier.calcium.as_deref().unwrap_or(&[]);
+        let now: Vec<f32> = state.q.iter().map(|&q| q as f32).collect();
+        let dt = ctx.geometry.timing.period_s;
+        for (i, (q, &e)) in state.q.iter_mut().zip(&own.excitation).enumerate() {
+            let d = dff.get(i).copied().unwrap_or(0.0);
+            *q = bleach_step(b, *q, e, d as f64, dt);
+        }
+        if ctx.keep_truth {
+            state.history.extend_from_slice(&now);
+        }
+        now
+    }
+
+    fn apply(_: &PhotonField, own: &Gains, _: &FrameValues, frame: &mut Frame<'_>) {
+        let gain = own.gains.get(frame.index as usize).copied().unwrap_or(0.0);
+        apply(gain, frame.fov());
+    }
+
+    fn truth(
+        _: &PhotonField,
+        own: &Gains,
+        state: State,
+        frames: usize,
+        _: &Context<'_>,
+        truth: &mut GroundTruth,
+    ) {
+        truth.photon_gain = Array1::from(own.gains.clone());
+        if !state.history.is_empty() {
+            truth.cell_bleach = rows_by_frame(state.history, frames, own.excitation.len());
+        }
+    }
+}
 
 /// Bleaching factor b(t) at time `t_s`.
 pub fn bleaching(params: &PhotonField, t_s: f64) -> f64 {

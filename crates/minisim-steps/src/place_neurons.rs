@@ -6,17 +6,269 @@
 //! so dense specs end somewhat below ρ. Radii ~ N(mean, sd) clipped to ≥ 0.3·mean;
 //! in-plane aspect ~ 1 + N(0, aspect_sd) clipped to [0.5, 1.5] with uniform
 //! orientation; expression ~ LogNormal(0, σ) (median 1).
+//! Populations (`populations`) are placed in turn, each from its own stream group,
+//! in its depth range below the tissue surface or at given positions.
+//! Field curvature: a cell's z is measured from the local focal surface, which lies
+//! shallower off-axis by the Petzval sagitta. `"auto"` focus: the focal depth on a
+//! 1-µm grid that maximises the in-focus cells weighted by their ballistic
+//! transmission (`auto_focus`).
 //! Units: µm in canvas coordinates (x right, y down, origin at the canvas's top-left
 //! pixel edge), z below the focal plane (positive deeper).
 //! Sources: docs/physics.md#steps.place_neurons.
 
 use std::collections::HashMap;
 
-use minisim_spec::PlaceNeurons;
+use minisim_spec::{Morphology, PlaceNeurons, Spec};
 use rand::RngExt;
 use rand_distr::{Distribution, Normal, Poisson, StandardNormal};
 
-use crate::Stream;
+use crate::geometry::Geometry;
+use crate::shape::{self, Shape};
+use crate::stage::{Context, Family, Prepared, Stage};
+use crate::truth::GroundTruth;
+use crate::{Stream, Streams, optics};
+
+/// The `place_neurons` stage.
+pub struct Kind;
+
+/// The placed cells and the focal plane they are measured from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Placed {
+    /// The cells, z below the (curved) focal surface.
+    pub cells: Vec<Cell>,
+    /// Population index per cell (0 without `populations`).
+    pub population: Vec<u32>,
+    /// Soma depth below the tissue surface per cell, µm.
+    pub depth_um: Vec<f64>,
+    /// The focal plane's depth below the surface, µm (`"auto"` resolved).
+    pub focal_depth_um: f64,
+    /// Irregular outlines and dendrites per cell, or empty when every population is a
+    /// plain ellipse.
+    pub shapes: Vec<Shape>,
+}
+
+impl Stage for Kind {
+    type Params = PlaceNeurons;
+    type Prepared = Placed;
+    type State = ();
+    type Values = ();
+
+    fn prepare(p: &PlaceNeurons, ctx: &Context<'_>, _: &Prepared) -> Placed {
+        let (spec, g) = (ctx.spec, ctx.geometry);
+        let optics = &spec.acquisition().optics;
+        let Layout {
+            mut cells,
+            population,
+            depth_um,
+        } = layout(p, spec, g, ctx.streams("place_neurons"));
+        // Field curvature: z becomes the depth below the local (curved) focal surface.
+        let sag: Vec<f64> = if optics.field_curvature_radius_um.is_some() {
+            let (cx, cy) = (
+                g.canvas.width as f64 * g.pixel_um / 2.0,
+                g.canvas.height as f64 * g.pixel_um / 2.0,
+            );
+            cells
+                .iter()
+                .map(|c| optics.curvature_shift_um((c.x_um - cx).hypot(c.y_um - cy)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let focal_depth_um = match optics.focal_depth_um.um() {
+            Some(f) => f,
+            None => {
+                let f = auto_focus(spec, &cells, &depth_um, &sag, ctx);
+                for (c, &d) in cells.iter_mut().zip(&depth_um) {
+                    c.z_um = d - f;
+                }
+                f
+            }
+        };
+        for (c, s) in cells.iter_mut().zip(&sag) {
+            c.z_um += s;
+        }
+        let shapes = draw_shapes(p, &cells, &population, ctx.streams("place_neurons.shape"));
+        Placed {
+            cells,
+            population,
+            depth_um,
+            focal_depth_um,
+            shapes,
+        }
+    }
+
+    fn truth(
+        _: &PlaceNeurons,
+        own: &Placed,
+        _: (),
+        _: usize,
+        ctx: &Context<'_>,
+        truth: &mut GroundTruth,
+    ) {
+        let g = ctx.geometry;
+        let m_um = g.margin_um();
+        let fov_um = [
+            g.fov.height as f64 * g.pixel_um,
+            g.fov.width as f64 * g.pixel_um,
+        ];
+        let t = &mut truth.cells;
+        for (i, c) in own.cells.iter().enumerate() {
+            let (x, y) = (c.x_um - m_um, c.y_um - m_um);
+            t.x_um[i] = x;
+            t.y_um[i] = y;
+            t.z_um[i] = c.z_um;
+            t.radius_um[i] = c.radius_um;
+            t.expression[i] = c.expression;
+            t.in_fov[i] = (0.0..fov_um[1]).contains(&x) && (0.0..fov_um[0]).contains(&y);
+            t.population[i] = own.population[i];
+            t.depth_um[i] = own.depth_um[i];
+        }
+        truth.focal_depth_um = own.focal_depth_um;
+    }
+}
+
+/// Cells with their population and absolute depth.
+#[derive(Default)]
+struct Layout {
+    cells: Vec<Cell>,
+    population: Vec<u32>,
+    depth_um: Vec<f64>,
+}
+
+/// Place the cells of `place_neurons`: the step's slab around the focal plane, or each
+/// population in turn (own stream group; depth ranges below the surface). With
+/// `"auto"` focus, z is first measured from the surface and re-based by the caller.
+fn layout(p: &PlaceNeurons, spec: &Spec, g: Geometry, stream: Family<'_>) -> Layout {
+    let optics = &spec.acquisition().optics;
+    let f_ref = optics.focal_depth_um.um().unwrap_or(0.0);
+    let region_for = |radius: f64| {
+        let pad = 2.0 * radius;
+        Region {
+            x_um: [-pad, g.canvas.width as f64 * g.pixel_um + pad],
+            y_um: [-pad, g.canvas.height as f64 * g.pixel_um + pad],
+        }
+    };
+    let Some(pops) = &p.populations else {
+        let cells = place(p, region_for(p.soma_radius_mean_um), &mut stream.stream(0));
+        return Layout {
+            population: vec![0; cells.len()],
+            depth_um: cells.iter().map(|c| f_ref + c.z_um).collect(),
+            cells,
+        };
+    };
+    let m_um = g.margin_um();
+    let mut out = Layout::default();
+    for (k, pop) in pops.iter().enumerate() {
+        let Some(own) = p.population(k) else { break };
+        let q = PlaceNeurons {
+            max_cells: p.max_cells.saturating_sub(out.cells.len() as u64),
+            ..own
+        };
+        if q.max_cells == 0 {
+            break;
+        }
+        let mut rng = stream.group(k as u64).stream(0);
+        let mut cells = match (&pop.positions_um, pop.depth_range_um) {
+            (Some(pos), _) => {
+                let centres: Vec<[f64; 3]> = pos
+                    .iter()
+                    .map(|&[d, y, x]| [d - f_ref, y + m_um, x + m_um])
+                    .collect();
+                place_at(&q, &centres, &mut rng)
+            }
+            (None, Some([lo, hi])) => place_in(
+                &q,
+                region_for(q.soma_radius_mean_um),
+                [lo - f_ref, hi - f_ref],
+                &mut rng,
+            ),
+            (None, None) => place(&q, region_for(q.soma_radius_mean_um), &mut rng),
+        };
+        let scale = pop.expression_scale.unwrap_or(1.0);
+        for c in &mut cells {
+            c.expression *= scale;
+        }
+        out.population
+            .extend(std::iter::repeat_n(k as u32, cells.len()));
+        out.depth_um.extend(cells.iter().map(|c| f_ref + c.z_um));
+        out.cells.extend(cells);
+    }
+    out
+}
+
+/// The focal depth (1-µm grid over the cells' depths) maximising the expected number
+/// of detectable cells: Σ over cells in focus (focus weight ≥ `IN_FOCUS_WEIGHT`) of
+/// exp(−depth/ℓ_s), the fraction of their ballistic light that survives scattering.
+/// Ties go to the shallowest plane.
+fn auto_focus(
+    spec: &Spec,
+    cells: &[Cell],
+    depth_um: &[f64],
+    sag: &[f64],
+    ctx: &Context<'_>,
+) -> f64 {
+    let optics = &spec.acquisition().optics;
+    let comp = spec.composite().cloned().unwrap_or_default();
+    let (lo, hi) = depth_um
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &d| {
+            (a.min(d), b.max(d))
+        });
+    if !lo.is_finite() {
+        return 0.0;
+    }
+    let first = lo.floor().max(0.0);
+    let planes = (hi.ceil() - first).max(0.0) as usize + 1;
+    let scores: Vec<f64> = ctx.map(planes, |i| {
+        let f = first + i as f64;
+        let o = optics.with_focal_depth(f);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                let mut at = *cell;
+                at.z_um = depth_um[c] - f + sag.get(c).copied().unwrap_or(0.0);
+                if optics::focus_weight(&comp, &o, &at) >= optics::IN_FOCUS_WEIGHT {
+                    (-depth_um[c] / optics.scattering_length_um).exp()
+                } else {
+                    0.0
+                }
+            })
+            .sum()
+    });
+    let best = scores
+        .iter()
+        .enumerate()
+        .fold(0, |b, (i, &v)| if v > scores[b] { i } else { b });
+    first + best as f64
+}
+
+/// Irregular outlines and dendrites per cell (one stream per cell), or empty when
+/// every population is a plain ellipse.
+fn draw_shapes(
+    p: &PlaceNeurons,
+    cells: &[Cell],
+    population: &[u32],
+    streams: Family<'_>,
+) -> Vec<Shape> {
+    let params: Vec<PlaceNeurons> = match &p.populations {
+        Some(pops) => (0..pops.len()).filter_map(|k| p.population(k)).collect(),
+        None => vec![p.clone()],
+    };
+    let plain = |q: &PlaceNeurons| q.irregularity == 0.0 && q.morphology == Morphology::Soma;
+    if params.iter().all(plain) {
+        return Vec::new();
+    }
+    cells
+        .iter()
+        .zip(population)
+        .enumerate()
+        .map(|(i, (c, &k))| match params.get(k as usize) {
+            Some(q) => shape::draw(q, c.radius_um, &mut streams.stream(i as u64)),
+            None => Shape::default(),
+        })
+        .collect()
+}
 
 /// One soma.
 #[derive(Debug, Clone, Copy, PartialEq)]

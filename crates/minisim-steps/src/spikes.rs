@@ -13,7 +13,83 @@ use minisim_spec::{SpikeModel, Spikes, TwoState};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, Normal, Poisson, StandardNormal};
 
+use crate::stage::{Context, Prepared, Stage};
+use crate::truth::GroundTruth;
 use crate::{Stream, Streams};
+
+/// The `spikes` stage.
+pub struct Kind;
+
+impl Stage for Kind {
+    type Params = Spikes;
+    type Prepared = Trains;
+    type State = ();
+    type Values = ();
+
+    /// Spike trains per cell: this step's model for every cell, except cells of
+    /// populations with their own `activity`, drawn from that population's stream
+    /// group.
+    fn prepare(p: &Spikes, ctx: &Context<'_>, prepared: &Prepared) -> Trains {
+        let population: &[u32] = prepared
+            .place_neurons
+            .as_ref()
+            .map_or(&[], |q| &q.population);
+        let n = population.len();
+        let duration_s = ctx.geometry.duration_s();
+        let streams = ctx.streams("spikes");
+        let own: Vec<Option<&Spikes>> = ctx
+            .spec
+            .place_neurons()
+            .and_then(|q| q.populations.as_ref())
+            .map(|pops| pops.iter().map(|q| q.activity.as_ref()).collect())
+            .unwrap_or_default();
+        if own.iter().all(Option::is_none) {
+            return draw(p, n, duration_s, &streams);
+        }
+        let mut trains = Trains {
+            times_s: vec![Vec::new(); n],
+            rate_hz: vec![0.0; n],
+            ensemble: vec![None; n],
+        };
+        // Group 0 draws with this step's model; one group per population with its own.
+        let mut groups: Vec<(Option<usize>, Vec<usize>)> = vec![(None, Vec::new())];
+        for (k, a) in own.iter().enumerate() {
+            if a.is_some() {
+                groups.push((Some(k), Vec::new()));
+            }
+        }
+        for (c, &k) in population.iter().enumerate() {
+            let k = k as usize;
+            let slot = groups
+                .iter()
+                .position(|(g, _)| *g == Some(k) && own.get(k).is_some_and(Option::is_some))
+                .unwrap_or(0);
+            groups[slot].1.push(c);
+        }
+        for (group, members) in groups {
+            let (params, family) = match group.and_then(|k| own[k].map(|a| (a, k))) {
+                Some((a, k)) => (a, streams.group(k as u64)),
+                None => (p, streams),
+            };
+            let drawn = draw(params, members.len(), duration_s, &family);
+            for (i, c) in members.into_iter().enumerate() {
+                trains.times_s[c] = drawn.times_s[i].clone();
+                trains.rate_hz[c] = drawn.rate_hz[i];
+                trains.ensemble[c] = drawn.ensemble[i];
+            }
+        }
+        trains
+    }
+
+    fn truth(_: &Spikes, own: &Trains, _: (), _: usize, _: &Context<'_>, truth: &mut GroundTruth) {
+        truth.spikes = own.times_s.clone();
+        let cells = &mut truth.cells;
+        for (i, (&r, e)) in own.rate_hz.iter().zip(&own.ensemble).enumerate() {
+            cells.rate_hz[i] = r;
+            cells.ensemble[i] = e.map_or(-1, |e| e as i32);
+        }
+    }
+}
 
 /// Spike times of every cell, and each cell's ensemble.
 #[derive(Debug, Clone, PartialEq)]

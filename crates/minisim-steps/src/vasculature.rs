@@ -22,7 +22,72 @@ use rand::RngExt;
 use rand_distr::{Distribution, Normal};
 
 use crate::math::segment;
-use crate::{Dims, Stream};
+use crate::stage::{Context, Frame, FrameValues, Prepared, Stage};
+use crate::truth::{GroundTruth, fov_plane};
+use crate::{Dims, Stream, Streams, motion_crop, optics};
+
+/// The `vasculature` stage.
+pub struct Kind;
+
+impl Stage for Kind {
+    type Params = Vasculature;
+    /// Every vessel (straight ones first, then each tree layer's branches).
+    type Prepared = Vec<Vessel>;
+    type State = ();
+    type Values = ();
+
+    fn prepare(p: &Vasculature, ctx: &Context<'_>, prepared: &Prepared) -> Vec<Vessel> {
+        let g = ctx.geometry;
+        let streams = ctx.streams("vasculature");
+        let mut v = prepare(p, g.canvas, g.pixel_um, &mut streams.stream(0));
+        // Tree layers, blurred by the same optics as cells at their depth.
+        let optics = prepared.optics(ctx.spec);
+        let focal_depth_um = prepared.focal_depth_um(ctx.spec);
+        for (k, layer) in p.layers.iter().flatten().enumerate() {
+            let z = layer.depth_um - focal_depth_um;
+            let blur = optics::psf_sigma_um(&optics, z) / g.pixel_um;
+            v.extend(prepare_layer(
+                p,
+                layer,
+                g.canvas,
+                g.pixel_um,
+                blur,
+                &mut streams.group(k as u64).stream(0),
+            ));
+        }
+        v
+    }
+
+    /// Absorb at the middle of the frame's exposure (vasomotion).
+    fn apply(p: &Vasculature, own: &Vec<Vessel>, _: &FrameValues, frame: &mut Frame<'_>) {
+        let t_s = frame.geometry.frame_mid_s(frame.index);
+        absorb(p, own, t_s, frame.canvas().0);
+    }
+
+    /// The resting transmission (no vasomotion) over the FOV.
+    fn truth(
+        p: &Vasculature,
+        own: &Vec<Vessel>,
+        _: (),
+        _: usize,
+        ctx: &Context<'_>,
+        truth: &mut GroundTruth,
+    ) {
+        if own.is_empty() {
+            return;
+        }
+        let g = ctx.geometry;
+        let rest = Vasculature {
+            vasomotion_amplitude: 0.0,
+            ..p.clone()
+        };
+        let mut ones = vec![1f32; g.canvas.len()];
+        absorb(&rest, own, 0.0, &mut ones);
+        let mut fov = vec![0f32; g.fov.len()];
+        motion_crop::crop(&ones, g.canvas, g.margin, &mut fov, g.fov);
+        truth.vessels = fov_plane(fov, &g);
+    }
+}
 
 /// One vessel: the canvas pixels near it and their distance to its centre line.
 #[derive(Debug, Clone, PartialEq)]
@@ -244,7 +309,7 @@ pub fn diameter_at(params: &Vasculature, vessel: &Vessel, t_s: f64) -> f64 {
 }
 
 /// Multiply the canvas by every vessel's transmission at time `t_s`.
-pub fn apply(params: &Vasculature, vessels: &[Vessel], t_s: f64, canvas: &mut [f32]) {
+pub fn absorb(params: &Vasculature, vessels: &[Vessel], t_s: f64, canvas: &mut [f32]) {
     for vessel in vessels {
         let half = diameter_at(params, vessel, t_s) / 2.0;
         if vessel.scale.is_empty() && vessel.blur_px == 0.0 {
@@ -283,7 +348,7 @@ mod tests {
         };
         let vessels = prepare(&params, dims, 1.0, &mut Stream::seed_from_u64(4));
         let mut plane = vec![1f32; dims.len()];
-        apply(&params, &vessels, 0.0, &mut plane);
+        absorb(&params, &vessels, 0.0, &mut plane);
         let min = plane.iter().cloned().fold(1.0, f32::min);
         assert!(
             (min - (1.0 - params.absorption as f32)).abs() < 0.05,
@@ -350,7 +415,7 @@ mod tests {
                 &mut Stream::seed_from_u64(1),
             );
             let mut plane = vec![1f32; dims.len()];
-            apply(&params, &v, 0.0, &mut plane);
+            absorb(&params, &v, 0.0, &mut plane);
             plane
         };
         let (sharp, soft) = (render(0.0), render(8.0));

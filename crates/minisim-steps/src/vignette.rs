@@ -10,6 +10,38 @@
 use minisim_spec::Vignette;
 
 use crate::Dims;
+use crate::stage::{Context, Frame, FrameValues, Prepared, Stage};
+use crate::truth::{GroundTruth, fov_plane};
+
+/// The `vignette` stage.
+pub struct Kind;
+
+impl Stage for Kind {
+    type Params = Vignette;
+    /// The transmission map over the FOV.
+    type Prepared = Vec<f32>;
+    type State = ();
+    type Values = ();
+
+    fn prepare(p: &Vignette, ctx: &Context<'_>, _: &Prepared) -> Vec<f32> {
+        map(p, ctx.geometry.fov)
+    }
+
+    fn apply(_: &Vignette, own: &Vec<f32>, _: &FrameValues, frame: &mut Frame<'_>) {
+        apply(own, frame.fov());
+    }
+
+    fn truth(
+        _: &Vignette,
+        own: &Vec<f32>,
+        _: (),
+        _: usize,
+        ctx: &Context<'_>,
+        truth: &mut GroundTruth,
+    ) {
+        truth.vignette = fov_plane(own.clone(), &ctx.geometry);
+    }
+}
 
 /// Transmission at `r_px` from the centre, with `half_px` = R.
 pub fn transmission(params: &Vignette, r_px: f64, half_px: f64) -> f64 {

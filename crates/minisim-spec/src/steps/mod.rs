@@ -36,6 +36,43 @@ pub use spikes::{Ensembles, SpikeModel, Spikes, TwoState};
 pub use vasculature::{Vasculature, VesselLayer};
 pub use vignette::Vignette;
 
+/// The table of step kinds: one line per kind, in canonical pipeline order.
+///
+/// `step_kind_table!(callback)` expands `callback! { … }` with one entry per kind,
+/// `Variant(ParamsType) = "json_name", module_name;` (the module name is also the
+/// `Spec` getter and the `minisim-steps` module of the kind). Every per-kind dispatch in
+/// the workspace is generated from this table, so adding a kind is one line here plus
+/// its modules: nothing else compiles until every table-driven match covers it.
+#[macro_export]
+macro_rules! step_kind_table {
+    ($callback:ident) => {
+        $callback! {
+            /// Somata in a slab around the focal plane.
+            PlaceNeurons(PlaceNeurons) = "place_neurons", place_neurons;
+            /// Spike trains.
+            Spikes(Spikes) = "spikes", spikes;
+            /// Indicator kinetics: spikes → ΔF/F.
+            Calcium(Calcium) = "calcium", calcium;
+            /// Cell footprints × fluorescence on the canvas.
+            Composite(Composite) = "composite", composite;
+            /// Smooth low-rank background.
+            Neuropil(Neuropil) = "neuropil", neuropil;
+            /// Absorbing vessels.
+            Vasculature(Vasculature) = "vasculature", vasculature;
+            /// Rigid motion and crop to the field of view.
+            MotionCrop(MotionCrop) = "motion_crop", motion_crop;
+            /// Radial falloff and aperture.
+            Vignette(Vignette) = "vignette", vignette;
+            /// Expected photoelectrons, bleaching, flicker.
+            PhotonField(PhotonField) = "photon_field", photon_field;
+            /// Dark current, hot pixels, bleed-through.
+            Leakage(Leakage) = "leakage", leakage;
+            /// The sensor: noise, gain, quantisation.
+            Digitize(Digitize) = "digitize", digitize;
+        }
+    };
+}
+
 macro_rules! step_kinds {
     ($( $(#[$doc:meta])* $variant:ident($ty:ident) = $name:literal, $getter:ident; )*) => {
         /// A step kind: a stage of the pipeline. Ordered canonically.
@@ -54,11 +91,19 @@ macro_rules! step_kinds {
 
         impl StepKind {
             /// Every kind, in canonical pipeline order.
-            pub const ALL: [StepKind; 11] = [$(StepKind::$variant),*];
+            pub const ALL: [StepKind; StepKind::COUNT] = [$(StepKind::$variant),*];
+
+            /// Number of kinds.
+            pub const COUNT: usize = [$($name),*].len();
 
             /// The kind's JSON name (`"place_neurons"`), also the step's name.
             pub fn name(self) -> &'static str {
                 match self { $(StepKind::$variant => $name,)* }
+            }
+
+            /// Position of the kind in canonical order (`ALL[k.index()] == k`).
+            pub const fn index(self) -> usize {
+                self as usize
             }
 
             /// The step with this kind's default parameters.
@@ -89,37 +134,14 @@ macro_rules! step_kinds {
             $(
                 #[doc = concat!("The `", $name, "` step's parameters, if the spec has it.")]
                 pub fn $getter(&self) -> Option<&$ty> {
-                    self.steps().iter().find_map(|s| match s { Step::$variant(p) => Some(p), _ => None })
+                    self.steps().iter().find_map(|s| if let Step::$variant(p) = s { Some(p) } else { None })
                 }
             )*
         }
     };
 }
 
-step_kinds! {
-    /// Somata in a slab around the focal plane.
-    PlaceNeurons(PlaceNeurons) = "place_neurons", place_neurons;
-    /// Spike trains.
-    Spikes(Spikes) = "spikes", spikes;
-    /// Indicator kinetics: spikes → ΔF/F.
-    Calcium(Calcium) = "calcium", calcium;
-    /// Cell footprints × fluorescence on the canvas.
-    Composite(Composite) = "composite", composite;
-    /// Smooth low-rank background.
-    Neuropil(Neuropil) = "neuropil", neuropil;
-    /// Absorbing vessels.
-    Vasculature(Vasculature) = "vasculature", vasculature;
-    /// Rigid motion and crop to the field of view.
-    MotionCrop(MotionCrop) = "motion_crop", motion_crop;
-    /// Radial falloff and aperture.
-    Vignette(Vignette) = "vignette", vignette;
-    /// Expected photoelectrons, bleaching, flicker.
-    PhotonField(PhotonField) = "photon_field", photon_field;
-    /// Dark current, hot pixels, bleed-through.
-    Leakage(Leakage) = "leakage", leakage;
-    /// The sensor: noise, gain, quantisation.
-    Digitize(Digitize) = "digitize", digitize;
-}
+step_kind_table!(step_kinds);
 
 /// Kinds that paint a movie on the canvas; the image-processing stages need one.
 const MOVIE_SOURCES: [StepKind; 2] = [StepKind::Composite, StepKind::Neuropil];

@@ -1,0 +1,285 @@
+//! The `Renderer`: prepares the scene once, then yields chunks of frames.
+//!
+//! For each chunk it first runs the serial per-frame recursions in frame order (each
+//! kind's `advance`: calcium state, neuropil traces, per-cell bleaching; O(cells) per
+//! frame), then renders the chunk's frames in parallel — each frame independently,
+//! with streams keyed by frame index — and returns them in order. Hence the output is
+//! bit-identical for any chunk size and thread count.
+
+use std::sync::Arc;
+
+use minisim_spec::{Spec, StepKind};
+use minisim_steps::stage::{self, FrameBuffers, FrameValues, States};
+use minisim_steps::{Geometry, GroundTruth};
+use rayon::prelude::*;
+
+use crate::error::RenderError;
+use crate::frame::{self, FrameSlots};
+use crate::perf::{PerfTracker, Phase, timed};
+use crate::scene::Scene;
+use crate::truth;
+
+/// Options of a render. `Default`: the whole pipeline, 16-frame chunks, no timing.
+#[derive(Debug, Clone)]
+pub struct SimulateOptions {
+    /// Stop after this stage; `observed` is then that stage's movie. Must be a step of
+    /// the spec. Stages before `composite` make no movie (`observed` has 0 frames). The
+    /// ground truth is the same whatever `until` is.
+    pub until: Option<StepKind>,
+    /// Frames per chunk (≥ 1). Changes memory and parallelism, never the output.
+    pub chunk_frames: usize,
+    /// Per-phase timing.
+    pub perf: Option<Arc<PerfTracker>>,
+}
+
+impl Default for SimulateOptions {
+    fn default() -> Self {
+        SimulateOptions {
+            until: None,
+            chunk_frames: 16,
+            perf: None,
+        }
+    }
+}
+
+/// Frames of one chunk of the observed movie, row-major, frame after frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChunkMovie {
+    /// Sensor counts.
+    Counts(Vec<u16>),
+    /// Intensity / expected electrons.
+    Intensity(Vec<f32>),
+}
+
+/// A run of consecutive frames.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk {
+    /// Index of the first frame.
+    pub start: u64,
+    /// Number of frames.
+    pub frames: usize,
+    /// The observed frames.
+    pub observed: ChunkMovie,
+    /// Snapshot frames per kept stage (FOV-sized), in canonical order.
+    pub snapshots: Vec<(StepKind, Vec<f32>)>,
+}
+
+/// Streams chunks of a recording from one prepared scene.
+pub struct Renderer {
+    scene: Scene,
+    chunk_frames: usize,
+    perf: Option<Arc<PerfTracker>>,
+    next: u64,
+    states: States,
+    snapshot_stages: Vec<StepKind>,
+}
+
+impl Renderer {
+    /// Check the options and prepare the scene (the `setup` phase). With `keep_truth`
+    /// false the per-frame ground truth (ΔF/F, traces) is not accumulated, so memory
+    /// stays bounded for long streams.
+    pub fn new(
+        spec: &Spec,
+        options: &SimulateOptions,
+        keep_truth: bool,
+    ) -> Result<Renderer, RenderError> {
+        if options.chunk_frames == 0 {
+            return Err(RenderError::ZeroChunk);
+        }
+        if let Some(stage) = options.until
+            && !spec.has(stage)
+        {
+            return Err(RenderError::UntilNotInSpec {
+                stage,
+                available: spec
+                    .kinds()
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let perf = options.perf.clone();
+        let (scene, states) = timed(perf.as_deref(), Phase::Setup, || {
+            let scene = Scene::prepare(spec, options.until, keep_truth);
+            let mut states = States::default();
+            let ctx = scene.context();
+            for kind in spec.kinds() {
+                stage::start(kind, &ctx, &scene.prepared, &mut states);
+            }
+            (scene, states)
+        });
+        let snapshot_stages = spec
+            .output()
+            .snapshot_stages
+            .iter()
+            .copied()
+            .filter(|k| scene.stages.contains(k))
+            .collect();
+        Ok(Renderer {
+            scene,
+            chunk_frames: options.chunk_frames,
+            perf,
+            next: 0,
+            states,
+            snapshot_stages,
+        })
+    }
+
+    /// Geometry of the recording.
+    pub fn geometry(&self) -> Geometry {
+        self.scene.geometry
+    }
+
+    /// The last stage rendered.
+    pub fn last_stage(&self) -> Option<StepKind> {
+        self.scene.stages.last().copied()
+    }
+
+    /// True if the observed movie is sensor counts.
+    pub fn makes_counts(&self) -> bool {
+        self.last_stage().is_some_and(stage::writes_counts)
+    }
+
+    /// True if the observed movie has frames (a movie stage runs).
+    pub fn makes_movie(&self) -> bool {
+        self.last_stage().is_some_and(StepKind::makes_movie)
+    }
+
+    /// The spec being rendered.
+    pub fn spec(&self) -> &Spec {
+        &self.scene.spec
+    }
+
+    /// Bytes held by the cells' footprint patches (bounding boxes of f32 weights).
+    pub fn footprint_bytes(&self) -> usize {
+        self.scene
+            .prepared
+            .composite
+            .as_ref()
+            .map_or(0, |c| c.bytes())
+    }
+
+    /// Frames rendered so far.
+    pub fn frames_done(&self) -> u64 {
+        self.next
+    }
+
+    /// The serial part of frame `f`: every kind's `advance`, in canonical order.
+    fn advance(&mut self, f: u64) -> FrameValues {
+        let mut values = FrameValues::default();
+        let ctx = self.scene.context();
+        for kind in self.scene.spec.kinds() {
+            if stage::advances(kind) {
+                timed(self.perf.as_deref(), Phase::Stage(kind), || {
+                    stage::advance(
+                        kind,
+                        &ctx,
+                        &self.scene.prepared,
+                        &mut self.states,
+                        f,
+                        &mut values,
+                    )
+                });
+            }
+        }
+        values
+    }
+
+    /// Render the next chunk, or `None` after the last frame.
+    pub fn next_chunk(&mut self) -> Option<Chunk> {
+        let g = self.scene.geometry;
+        if self.next >= g.frames {
+            return None;
+        }
+        let start = self.next;
+        let end = (start + self.chunk_frames as u64).min(g.frames);
+        let values: Vec<FrameValues> = (start..end).map(|f| self.advance(f)).collect();
+        self.next = end;
+        let n = (end - start) as usize;
+        if !self.makes_movie() {
+            return Some(Chunk {
+                start,
+                frames: n,
+                observed: ChunkMovie::Intensity(Vec::new()),
+                snapshots: Vec::new(),
+            });
+        }
+        let len = g.fov.len();
+        let counts = self.makes_counts();
+        let mut observed_u16 = if counts {
+            vec![0u16; n * len]
+        } else {
+            Vec::new()
+        };
+        let mut observed_f32 = if counts {
+            Vec::new()
+        } else {
+            vec![0f32; n * len]
+        };
+        let mut snapshot_data: Vec<Vec<f32>> = self
+            .snapshot_stages
+            .iter()
+            .map(|_| vec![0f32; n * len])
+            .collect();
+        let mut slots: Vec<FrameSlots<'_>> = (0..n)
+            .map(|_| FrameSlots {
+                counts: None,
+                intensity: None,
+                snapshots: Vec::new(),
+            })
+            .collect();
+        for (slot, frame) in slots.iter_mut().zip(observed_u16.chunks_mut(len)) {
+            slot.counts = Some(frame);
+        }
+        for (slot, frame) in slots.iter_mut().zip(observed_f32.chunks_mut(len)) {
+            slot.intensity = Some(frame);
+        }
+        for stage in snapshot_data.iter_mut() {
+            for (slot, frame) in slots.iter_mut().zip(stage.chunks_mut(len)) {
+                slot.snapshots.push(frame);
+            }
+        }
+        let scene = &self.scene;
+        let pass = frame::Pass {
+            stages: &scene.stages,
+            snapshot_stages: &self.snapshot_stages,
+            perf: self.perf.as_deref(),
+        };
+        slots
+            .into_par_iter()
+            .zip(values.par_iter())
+            .enumerate()
+            .for_each_init(
+                || FrameBuffers::new(&g),
+                |buffers, (i, (slot, v))| {
+                    frame::render(scene, &pass, start + i as u64, v, buffers, slot)
+                },
+            );
+        let observed = if counts {
+            ChunkMovie::Counts(observed_u16)
+        } else {
+            ChunkMovie::Intensity(observed_f32)
+        };
+        let snapshots = self
+            .snapshot_stages
+            .iter()
+            .copied()
+            .zip(snapshot_data)
+            .collect();
+        Some(Chunk {
+            start,
+            frames: n,
+            observed,
+            snapshots,
+        })
+    }
+
+    /// The ground truth of the frames rendered (call after the last chunk).
+    pub fn into_truth(self) -> GroundTruth {
+        let perf = self.perf.clone();
+        timed(perf.as_deref(), Phase::Finalize, || {
+            truth::assemble(&self.scene, self.states, self.next as usize)
+        })
+    }
+}
