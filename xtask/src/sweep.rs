@@ -232,10 +232,7 @@ pub fn write(
                 Some(e) if e == "csv" || e == "jsonl" || e == "json" => {}
                 _ => bail!("{}: --out must end in .csv or .jsonl", path.display()),
             }
-            let tmp = path.with_extension("tmp-rows");
-            std::fs::write(&tmp, &buf)
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            std::fs::rename(&tmp, path)
+            minisim_io::atomic::write(path, &buf)
                 .with_context(|| format!("{}: cannot write", path.display()))?;
         }
     }

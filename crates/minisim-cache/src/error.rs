@@ -58,6 +58,26 @@ pub enum CacheError {
         /// Validation error (shown in the message).
         error: minisim_spec::SpecError,
     },
+    /// A file inside the entry exists but cannot be read as a file (not UTF-8, a
+    /// directory, a symlink loop, permissions): the entry is damaged.
+    #[error("{entry}: {file}: unreadable: {error}")]
+    Unreadable {
+        /// The directory.
+        entry: PathBuf,
+        /// File name.
+        file: String,
+        /// What went wrong.
+        error: String,
+    },
+    /// A cache entry's directory name is not the key of the recording it holds (e.g.
+    /// copied or renamed by hand): it would serve the wrong recording.
+    #[error("{entry}: holds the recording of key {stored}, not of its directory name")]
+    WrongKey {
+        /// The directory.
+        entry: PathBuf,
+        /// The key in its manifest.
+        stored: String,
+    },
     /// An array file listed in the manifest is missing.
     #[error("{entry}: missing file {file} (array `{array}`)")]
     MissingFile {
@@ -129,6 +149,15 @@ pub enum CacheError {
     /// Rendering failed.
     #[error(transparent)]
     Render(#[from] minisim_render::RenderError),
+    /// `simulate_cached_with` was asked for a partial render (`until`): the cache holds
+    /// complete recordings only.
+    #[error(
+        "the cache holds complete recordings only; render with until = {stage} without the cache"
+    )]
+    Partial {
+        /// The stage requested.
+        stage: minisim_spec::StepKind,
+    },
     /// No cache directory could be determined.
     #[error("no cache directory: set MINISIM_CACHE or HOME")]
     NoCacheDir,
@@ -144,6 +173,7 @@ impl CacheError {
                 | CacheError::Render(_)
                 | CacheError::NoCacheDir
                 | CacheError::Exists { .. }
+                | CacheError::Partial { .. }
         )
     }
 }

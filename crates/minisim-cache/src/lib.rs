@@ -5,9 +5,12 @@
 //! and per array: file, dtype, shape, blake3). [`Persist`] adds `save`/`load` to
 //! `Recording`; [`simulate_cached`] serves recordings from `<root>/<cache_key>/`.
 //!
-//! Architecture invariant: with `minisim-video`, the only crate that touches the file
-//! system. Entries appear only complete (temporary sibling + fsync + rename); loading
-//! never returns data that fails its checksums.
+//! Architecture invariant: with `minisim-video` (and the score readers), the only
+//! library crates that touch the file system, through `minisim-io`'s atomic writers.
+//! Entries appear only complete (temporary sibling + fsync + rename); loading never
+//! returns data that fails its checksums; a cache entry is valid only under its own
+//! key; every damage `verify` reports is healed by the next cached simulate.
+#![deny(missing_docs)]
 
 mod error;
 mod manifest;
@@ -19,6 +22,6 @@ pub use error::CacheError;
 pub use manifest::{ArrayEntry, FORMAT_VERSION, MANIFEST, Manifest};
 pub use persist::Persist;
 pub use store::{
-    CacheOutcome, EntryInfo, GcReport, Verified, cache_dir, gc, list, remove, simulate_cached,
-    simulate_cached_with, store, verify,
+    CacheOutcome, EntryInfo, GcReport, Verified, cache_dir, gc, list, load_entry, remove,
+    simulate_cached, simulate_cached_with, store, verify,
 };

@@ -16,16 +16,16 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use minisim_render::{CellTable, Csr, GroundTruth, Movie, Recording};
+use minisim_io::atomic::TempPath;
+use minisim_render::{Dtype, TruthArray, TruthError};
+use minisim_render::{GroundTruth, Movie, Recording};
 use minisim_spec::{Spec, StepKind};
-use ndarray::{Array1, ArrayBase, Data, Dimension, Ix1, Ix2, Ix3};
-use ndarray_npy::WritableElement;
+use ndarray::{CowArray, Ix3};
 
 use crate::error::{CacheError, io};
 use crate::manifest::{ArrayEntry, FORMAT_VERSION, MANIFEST, Manifest};
-use crate::npy::{self, Element};
+use crate::npy;
 
 /// Save and load recordings as directories (`rec.save(dir)`, `Recording::load(dir)`).
 pub trait Persist: Sized {
@@ -51,12 +51,7 @@ struct Writer {
 }
 
 impl Writer {
-    fn put<S, D>(&mut self, name: &str, array: &ArrayBase<S, D>) -> Result<(), CacheError>
-    where
-        S: Data,
-        S::Elem: Element + WritableElement,
-        D: Dimension,
-    {
+    fn put(&mut self, name: &str, array: &TruthArray<'_>) -> Result<(), CacheError> {
         let file = format!("{name}.npy");
         let bytes = npy::encode(array);
         let path = self.dir.join(&file);
@@ -65,7 +60,7 @@ impl Writer {
             name.to_owned(),
             ArrayEntry {
                 file,
-                dtype: S::Elem::DESCR.to_owned(),
+                dtype: array.dtype().descr().to_owned(),
                 shape: array.shape().to_vec(),
                 blake3: blake3::hash(&bytes).to_hex().to_string(),
                 bytes: bytes.len() as u64,
@@ -87,29 +82,17 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), CacheError> {
         .map_err(io(dir, "fsync"))
 }
 
-/// A fresh temporary directory next to `dest` (hidden, unique per process and call).
-pub(crate) fn temp_sibling(dest: &Path) -> Result<PathBuf, CacheError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let parent = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent, "create directory"))?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = parent.join(format!(
-        ".{name}.tmp-{}-{}-{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    fs::create_dir(&tmp).map_err(io(&tmp, "create directory"))?;
-    Ok(tmp)
+/// A fresh hidden temporary directory next to `dest`, removed unless committed.
+pub(crate) fn temp_dir(dest: &Path) -> Result<TempPath, CacheError> {
+    TempPath::dir(dest).map_err(io(dest, "create temporary directory"))
+}
+
+/// The observed movie as an array of the layout.
+fn movie(m: &Movie) -> TruthArray<'_> {
+    match m {
+        Movie::Counts(a) => TruthArray::U16(CowArray::from(a.view().into_dyn())),
+        Movie::Intensity(a) => TruthArray::F32(CowArray::from(a.view().into_dyn())),
+    }
 }
 
 /// Write every file of `rec` into `dir` (an existing empty directory) and fsync.
@@ -118,58 +101,16 @@ pub(crate) fn write_files(rec: &Recording, dir: &Path) -> Result<(), CacheError>
         dir: dir.to_owned(),
         arrays: BTreeMap::new(),
     };
-    match &rec.observed {
-        Movie::Counts(a) => w.put("observed", a)?,
-        Movie::Intensity(a) => w.put("observed", a)?,
-    }
+    w.put("observed", &movie(&rec.observed))?;
     for (stage, a) in &rec.snapshots {
-        w.put(&format!("snapshot_{stage}"), a)?;
+        w.put(
+            &format!("snapshot_{stage}"),
+            &TruthArray::F32(CowArray::from(a.view().into_dyn())),
+        )?;
     }
-    let t = &rec.truth;
-    let c = &t.cells;
-    w.put("cells_id", &Array1::from(c.id.clone()))?;
-    w.put("cells_x_um", &Array1::from(c.x_um.clone()))?;
-    w.put("cells_y_um", &Array1::from(c.y_um.clone()))?;
-    w.put("cells_z_um", &Array1::from(c.z_um.clone()))?;
-    w.put("cells_depth_um", &Array1::from(c.depth_um.clone()))?;
-    w.put("cells_population", &Array1::from(c.population.clone()))?;
-    w.put("cells_radius_um", &Array1::from(c.radius_um.clone()))?;
-    w.put("cells_expression", &Array1::from(c.expression.clone()))?;
-    w.put("cells_in_fov", &Array1::from(c.in_fov.clone()))?;
-    w.put("cells_focus_weight", &Array1::from(c.focus_weight.clone()))?;
-    w.put("cells_rate_hz", &Array1::from(c.rate_hz.clone()))?;
-    w.put("cells_ensemble", &Array1::from(c.ensemble.clone()))?;
-    w.put("cells_in_focus", &Array1::from(c.in_focus.clone()))?;
-    w.put("cells_peak_dff", &Array1::from(c.peak_dff.clone()))?;
-    w.put("cells_peak_snr", &Array1::from(c.peak_snr.clone()))?;
-    w.put("cells_detectable", &Array1::from(c.detectable.clone()))?;
-    w.put(
-        "footprints_indptr",
-        &Array1::from(t.footprints.indptr.clone()),
-    )?;
-    w.put(
-        "footprints_indices",
-        &Array1::from(t.footprints.indices.clone()),
-    )?;
-    w.put("footprints_data", &Array1::from(t.footprints.data.clone()))?;
-    let mut indptr = vec![0i64];
-    let mut times = Vec::new();
-    for cell in &t.spikes {
-        times.extend_from_slice(cell);
-        indptr.push(times.len() as i64);
+    for (name, array) in rec.truth.arrays() {
+        w.put(name, &array)?;
     }
-    w.put("spikes_times", &Array1::from(times))?;
-    w.put("spikes_indptr", &Array1::from(indptr))?;
-    w.put("calcium_dff", &t.calcium_dff)?;
-    w.put("neuropil_components", &t.neuropil_components)?;
-    w.put("neuropil_traces", &t.neuropil_traces)?;
-    w.put("motion_px", &t.motion_px)?;
-    w.put("vignette", &t.vignette)?;
-    w.put("vessels", &t.vessels)?;
-    w.put("leakage", &t.leakage)?;
-    w.put("photon_gain", &t.photon_gain)?;
-    w.put("focal_depth_um", &Array1::from(vec![t.focal_depth_um]))?;
-    w.put("cell_bleach", &t.cell_bleach)?;
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         model_version: minisim_spec::MODEL_VERSION,
@@ -182,7 +123,10 @@ pub(crate) fn write_files(rec: &Recording, dir: &Path) -> Result<(), CacheError>
             .collect(),
         arrays: w.arrays,
     };
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| CacheError::BadManifest {
+        entry: dir.to_owned(),
+        reason: e.to_string(),
+    })?;
     write_synced(&dir.join(MANIFEST), text.as_bytes())?;
     sync_dir(dir)
 }
@@ -200,39 +144,53 @@ fn save(rec: &Recording, dest: &Path) -> Result<(), CacheError> {
             path: dest.to_owned(),
         });
     }
-    let tmp = temp_sibling(dest)?;
-    let result = write_files(rec, &tmp).and_then(|()| {
-        // An empty directory at `dest` is replaced by the rename.
-        fs::rename(&tmp, dest).map_err(|e| {
-            if dest.exists() {
-                CacheError::Exists {
-                    path: dest.to_owned(),
-                }
-            } else {
-                io(dest, "rename into place")(e)
+    let tmp = temp_dir(dest)?;
+    write_files(rec, tmp.path())?;
+    // An empty directory at `dest` is replaced by the rename.
+    tmp.commit().map_err(|e| {
+        if dest.exists() {
+            CacheError::Exists {
+                path: dest.to_owned(),
             }
-        })
-    });
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
-    } else if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-        sync_dir(parent)?;
+        } else {
+            io(dest, "rename into place")(e)
+        }
+    })
+}
+
+/// Read a file inside an entry: a missing file is `missing()`, any other failure
+/// (a directory, a symlink loop, permissions) means the entry is damaged.
+fn read_in_entry(
+    entry: &Path,
+    file: &str,
+    missing: impl FnOnce() -> CacheError,
+) -> Result<Vec<u8>, CacheError> {
+    let path = entry.join(file);
+    match fs::read(&path) {
+        Ok(b) => Ok(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !path.is_symlink() => Err(missing()),
+        Err(e) => Err(CacheError::Unreadable {
+            entry: entry.to_owned(),
+            file: file.to_owned(),
+            error: e.to_string(),
+        }),
     }
-    result
 }
 
 /// Read the manifest of `entry`.
 pub(crate) fn read_manifest(entry: &Path) -> Result<Manifest, CacheError> {
-    let path = entry.join(MANIFEST);
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(CacheError::NotARecording {
-                entry: entry.to_owned(),
-            });
-        }
-        Err(e) => return Err(io(&path, "read")(e)),
-    };
+    if !entry.is_dir() {
+        return Err(CacheError::NotARecording {
+            entry: entry.to_owned(),
+        });
+    }
+    let bytes = read_in_entry(entry, MANIFEST, || CacheError::NotARecording {
+        entry: entry.to_owned(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| CacheError::BadManifest {
+        entry: entry.to_owned(),
+        reason: format!("not UTF-8 text ({e})"),
+    })?;
     // Check the version before the full schema, so a future layout gets the right error.
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| CacheError::BadManifest {
@@ -271,47 +229,80 @@ impl Reader<'_> {
             })
     }
 
-    fn dtype(&self, name: &str) -> Result<&str, CacheError> {
-        Ok(&self.entry_of(name)?.dtype)
-    }
-
-    fn get<T: Element, D: Dimension>(
-        &self,
-        name: &str,
-    ) -> Result<ndarray::Array<T, D>, CacheError> {
+    /// The array `name`, decoded as `dtype` after checking size, header and checksum.
+    fn get(&self, name: &str, dtype: Dtype) -> Result<TruthArray<'static>, CacheError> {
         let e = self.entry_of(name)?;
-        let path = self.entry.join(&e.file);
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Err(CacheError::MissingFile {
-                    entry: self.entry.to_owned(),
-                    array: name.to_owned(),
-                    file: e.file.clone(),
-                });
-            }
-            Err(err) => return Err(io(&path, "read")(err)),
-        };
-        let array = npy::decode::<T>(&bytes, self.entry, &e.file, &e.dtype, &e.shape)?;
+        if e.file.contains(['/', '\\']) || e.file.starts_with('.') {
+            return Err(CacheError::BadManifest {
+                entry: self.entry.to_owned(),
+                reason: format!("array `{name}` names file {:?} outside the entry", e.file),
+            });
+        }
+        let bytes = read_in_entry(self.entry, &e.file, || CacheError::MissingFile {
+            entry: self.entry.to_owned(),
+            array: name.to_owned(),
+            file: e.file.clone(),
+        })?;
+        let array = npy::decode(&bytes, self.entry, &e.file, dtype, &e.dtype, &e.shape)?;
         if blake3::hash(&bytes).to_hex().as_str() != e.blake3 {
             return Err(CacheError::ChecksumMismatch {
                 entry: self.entry.to_owned(),
                 file: e.file.clone(),
             });
         }
-        if array.ndim() != D::NDIM.unwrap_or(array.ndim()) {
-            return Err(CacheError::ShapeMismatch {
-                entry: self.entry.to_owned(),
-                file: e.file.clone(),
-                expected: vec![0; D::NDIM.unwrap_or(0)],
-                found: array.shape().to_vec(),
-            });
-        }
-        Ok(npy::fixed(array))
+        Ok(array)
     }
 
-    fn vec<T: Element>(&self, name: &str) -> Result<Vec<T>, CacheError> {
-        Ok(self.get::<T, Ix1>(name)?.to_vec())
+    /// A movie (`frames × H × W`) of u16 counts or f32 intensity.
+    fn movie(&self, name: &str) -> Result<Movie, CacheError> {
+        let dtype = if self.entry_of(name)?.dtype == Dtype::U16.descr() {
+            Dtype::U16
+        } else {
+            Dtype::F32
+        };
+        let rank = |found: &[usize]| CacheError::ShapeMismatch {
+            entry: self.entry.to_owned(),
+            file: format!("{name}.npy"),
+            expected: vec![0; 3],
+            found: found.to_vec(),
+        };
+        match self.get(name, dtype)? {
+            TruthArray::U16(a) => {
+                let shape = a.shape().to_vec();
+                Ok(Movie::Counts(
+                    a.into_owned()
+                        .into_dimensionality::<Ix3>()
+                        .map_err(|_| rank(&shape))?,
+                ))
+            }
+            TruthArray::F32(a) => {
+                let shape = a.shape().to_vec();
+                Ok(Movie::Intensity(
+                    a.into_owned()
+                        .into_dimensionality::<Ix3>()
+                        .map_err(|_| rank(&shape))?,
+                ))
+            }
+            other => Err(CacheError::DtypeMismatch {
+                entry: self.entry.to_owned(),
+                file: format!("{name}.npy"),
+                expected: dtype.descr().to_owned(),
+                found: other.dtype().descr().to_owned(),
+            }),
+        }
+    }
+}
+
+/// Why the entry's arrays do not make a ground truth: a file's fault, or theirs
+/// together.
+enum EntryTruthError {
+    File(CacheError),
+    Truth(TruthError),
+}
+
+impl From<TruthError> for EntryTruthError {
+    fn from(e: TruthError) -> Self {
+        EntryTruthError::Truth(e)
     }
 }
 
@@ -339,11 +330,7 @@ fn load(entry: &Path) -> Result<Recording, CacheError> {
         entry,
         manifest: &manifest,
     };
-    let observed = if r.dtype("observed")? == u16::DESCR {
-        Movie::Counts(r.get::<u16, Ix3>("observed")?)
-    } else {
-        Movie::Intensity(r.get::<f32, Ix3>("observed")?)
-    };
+    let observed = r.movie("observed")?;
     let mut snapshots = Vec::new();
     for name in &manifest.snapshot_stages {
         let stage: StepKind = name
@@ -354,103 +341,27 @@ fn load(entry: &Path) -> Result<Recording, CacheError> {
                     reason: e.to_string(),
                 },
             )?;
-        snapshots.push((stage, r.get::<f32, Ix3>(&format!("snapshot_{stage}"))?));
-    }
-    let cells = CellTable {
-        id: r.vec("cells_id")?,
-        x_um: r.vec("cells_x_um")?,
-        y_um: r.vec("cells_y_um")?,
-        z_um: r.vec("cells_z_um")?,
-        depth_um: r.vec("cells_depth_um")?,
-        population: r.vec("cells_population")?,
-        radius_um: r.vec("cells_radius_um")?,
-        expression: r.vec("cells_expression")?,
-        in_fov: r.vec("cells_in_fov")?,
-        focus_weight: r.vec("cells_focus_weight")?,
-        rate_hz: r.vec("cells_rate_hz")?,
-        ensemble: r.vec("cells_ensemble")?,
-        in_focus: r.vec("cells_in_focus")?,
-        peak_dff: r.vec("cells_peak_dff")?,
-        peak_snr: r.vec("cells_peak_snr")?,
-        detectable: r.vec("cells_detectable")?,
-    };
-    let n = cells.id.len();
-    let vignette = r.get::<f32, Ix2>("vignette")?;
-    let pixels = vignette.len();
-    let footprints = Csr {
-        indptr: r.vec("footprints_indptr")?,
-        indices: r.vec("footprints_indices")?,
-        data: r.vec("footprints_data")?,
-        shape: (n, pixels),
-    };
-    let inconsistent = |reason: String| CacheError::Inconsistent {
-        entry: entry.to_owned(),
-        reason,
-    };
-    let columns = [
-        ("x_um", cells.x_um.len()),
-        ("y_um", cells.y_um.len()),
-        ("z_um", cells.z_um.len()),
-        ("depth_um", cells.depth_um.len()),
-        ("population", cells.population.len()),
-        ("radius_um", cells.radius_um.len()),
-        ("expression", cells.expression.len()),
-        ("in_fov", cells.in_fov.len()),
-        ("focus_weight", cells.focus_weight.len()),
-        ("rate_hz", cells.rate_hz.len()),
-        ("ensemble", cells.ensemble.len()),
-        ("in_focus", cells.in_focus.len()),
-        ("peak_dff", cells.peak_dff.len()),
-        ("peak_snr", cells.peak_snr.len()),
-        ("detectable", cells.detectable.len()),
-    ];
-    if let Some((name, len)) = columns.into_iter().find(|&(_, len)| len != n) {
-        return Err(inconsistent(format!(
-            "cells_{name} has {len} entries but cells_id has {n}"
-        )));
-    }
-    if footprints.indptr.len() != n + 1
-        || footprints.indptr.last().copied() != Some(footprints.indices.len() as i64)
-        || footprints.indices.len() != footprints.data.len()
-    {
-        return Err(inconsistent(
-            "footprint CSR arrays disagree with the cell count".into(),
-        ));
-    }
-    let times: Vec<f64> = r.vec("spikes_times")?;
-    let indptr: Vec<i64> = r.vec("spikes_indptr")?;
-    if indptr.len() != n + 1 || indptr.last().copied() != Some(times.len() as i64) {
-        return Err(inconsistent(
-            "spike CSR arrays disagree with the cell count".into(),
-        ));
-    }
-    let spikes = indptr
-        .windows(2)
-        .map(|w| times[w[0] as usize..w[1] as usize].to_vec())
-        .collect();
-    let truth = GroundTruth {
-        cells,
-        footprints,
-        spikes,
-        calcium_dff: r.get("calcium_dff")?,
-        neuropil_components: r.get("neuropil_components")?,
-        neuropil_traces: r.get("neuropil_traces")?,
-        motion_px: r.get("motion_px")?,
-        vignette,
-        vessels: r.get("vessels")?,
-        leakage: r.get("leakage")?,
-        photon_gain: r.get("photon_gain")?,
-        cell_bleach: r.get("cell_bleach")?,
-        focal_depth_um: match r.vec::<f64>("focal_depth_um")?[..] {
-            [f] => f,
-            ref other => {
-                return Err(inconsistent(format!(
-                    "focal_depth_um holds {} values, not 1",
-                    other.len()
-                )));
+        match r.movie(&format!("snapshot_{stage}"))? {
+            Movie::Intensity(a) => snapshots.push((stage, a)),
+            Movie::Counts(_) => {
+                return Err(CacheError::DtypeMismatch {
+                    entry: entry.to_owned(),
+                    file: format!("snapshot_{stage}.npy"),
+                    expected: Dtype::F32.descr().to_owned(),
+                    found: Dtype::U16.descr().to_owned(),
+                });
             }
-        },
-    };
+        }
+    }
+    let truth =
+        GroundTruth::from_arrays(|name, dtype| r.get(name, dtype).map_err(EntryTruthError::File))
+            .map_err(|e| match e {
+            EntryTruthError::File(e) => e,
+            EntryTruthError::Truth(e) => CacheError::Inconsistent {
+                entry: entry.to_owned(),
+                reason: e.to_string(),
+            },
+        })?;
     Ok(Recording {
         spec,
         cache_key: manifest.cache_key.clone(),

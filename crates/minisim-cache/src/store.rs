@@ -14,7 +14,7 @@ use minisim_spec::Spec;
 
 use crate::error::{CacheError, io};
 use crate::manifest::MANIFEST;
-use crate::persist::{Persist, read_manifest, sync_dir, temp_sibling, write_files};
+use crate::persist::{Persist, read_manifest, sync_dir, temp_dir, write_files};
 
 /// The cache root: `$MINISIM_CACHE` if set and non-empty, else the platform cache
 /// directory (`~/.cache/minisim` on Linux, via `directories`).
@@ -61,15 +61,15 @@ pub fn simulate_cached_with(
     root: Option<&Path>,
     options: &SimulateOptions,
 ) -> Result<(Recording, CacheOutcome), CacheError> {
-    assert!(
-        options.until.is_none(),
-        "the cache holds complete recordings only"
-    );
+    if let Some(stage) = options.until {
+        return Err(CacheError::Partial { stage });
+    }
     let root = root_or_default(root)?;
-    let dest = root.join(spec.cache_key());
+    let key = spec.cache_key();
+    let dest = root.join(&key);
     let mut outcome = CacheOutcome::Miss;
-    if dest.exists() {
-        match Recording::load(&dest) {
+    if dest.exists() || dest.is_symlink() {
+        match load_entry(&dest, &key) {
             Ok(rec) => {
                 touch(&dest);
                 return Ok((rec, CacheOutcome::Hit));
@@ -77,6 +77,7 @@ pub fn simulate_cached_with(
             Err(e) if e.is_corruption() => {
                 tracing::warn!(entry = %dest.display(), error = %e, "corrupt cache entry; re-simulating");
                 outcome = CacheOutcome::Healed;
+                discard(&root, &key)?;
             }
             Err(e) => return Err(e),
         }
@@ -86,40 +87,66 @@ pub fn simulate_cached_with(
     Ok((rec, outcome))
 }
 
+/// Load the cache entry `dir`, which must hold the recording of `key` (its directory
+/// name): a copied or renamed entry would serve the wrong recording.
+pub fn load_entry(dir: &Path, key: &str) -> Result<Recording, CacheError> {
+    let manifest = read_manifest(dir)?;
+    if manifest.cache_key != key {
+        return Err(CacheError::WrongKey {
+            entry: dir.to_owned(),
+            stored: manifest.cache_key,
+        });
+    }
+    let rec = Recording::load(dir)?;
+    if rec.spec.cache_key() != key {
+        return Err(CacheError::WrongKey {
+            entry: dir.to_owned(),
+            stored: rec.spec.cache_key(),
+        });
+    }
+    Ok(rec)
+}
+
+/// Move a damaged entry (directory, file or link) aside atomically and delete it.
+fn discard(root: &Path, key: &str) -> Result<(), CacheError> {
+    let dest = root.join(key);
+    let trash = root.join(format!(".trash-{key}-{}", std::process::id()));
+    match fs::rename(&dest, &trash) {
+        Ok(()) => {
+            let _ = if trash.is_dir() && !trash.is_symlink() {
+                fs::remove_dir_all(&trash)
+            } else {
+                fs::remove_file(&trash)
+            };
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io(&dest, "remove damaged entry")(e)),
+    }
+}
+
 /// Put a recording into the cache under its key (atomically; a valid entry already
-/// there is kept, a corrupt one replaced).
+/// there is kept, a damaged one replaced).
 pub fn store(rec: &Recording, root: &Path) -> Result<PathBuf, CacheError> {
     fs::create_dir_all(root).map_err(io(root, "create directory"))?;
     let dest = root.join(&rec.cache_key);
-    let tmp = temp_sibling(&dest)?;
-    if let Err(e) = write_files(rec, &tmp) {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
+    let mut tmp = temp_dir(&dest)?;
+    write_files(rec, tmp.path())?;
     loop {
-        match fs::rename(&tmp, &dest) {
-            Ok(()) => break,
-            Err(e) if dest.exists() => {
+        match fs::rename(tmp.path(), &dest) {
+            Ok(()) => {
+                tmp.forget();
+                break;
+            }
+            Err(e) if dest.exists() || dest.is_symlink() => {
                 // Another writer got there first. Keep theirs if it is valid.
-                if Recording::load(&dest).is_ok() {
-                    let _ = fs::remove_dir_all(&tmp);
+                if load_entry(&dest, &rec.cache_key).is_ok() {
                     return Ok(dest);
                 }
-                // Corrupt: move it aside (atomic), then retry the rename.
-                let trash = root.join(format!(".trash-{}-{}", rec.cache_key, std::process::id()));
-                if fs::rename(&dest, &trash).is_ok() {
-                    let _ = fs::remove_dir_all(&trash);
-                } else if !dest.exists() {
-                    continue;
-                } else {
-                    let _ = fs::remove_dir_all(&tmp);
-                    return Err(io(&dest, "replace corrupt entry")(e));
-                }
+                // Damaged: move it aside (atomic), then retry the rename.
+                discard(root, &rec.cache_key).map_err(|_| io(&dest, "replace damaged entry")(e))?;
             }
-            Err(e) => {
-                let _ = fs::remove_dir_all(&tmp);
-                return Err(io(&dest, "rename into place")(e));
-            }
+            Err(e) => return Err(io(&dest, "rename into place")(e)),
         }
     }
     sync_dir(root)?;
@@ -221,7 +248,7 @@ pub fn verify(root: Option<&Path>) -> Result<Vec<Verified>, CacheError> {
     Ok(list(root)?
         .into_iter()
         .map(|e| {
-            let r = Recording::load(&e.path).map(|_| ());
+            let r = load_entry(&e.path, &e.key).map(|_| ());
             (e, r)
         })
         .collect())
@@ -254,10 +281,12 @@ pub struct GcReport {
 /// remove temporary directories left by killed writers more than an hour ago.
 pub fn gc(root: Option<&Path>, max_bytes: u64) -> Result<GcReport, CacheError> {
     let root = root_or_default(root)?;
+    // Temporaries of writers that died (and old trash of interrupted removals).
+    minisim_io::atomic::remove_stale(&root);
     if let Ok(dir) = fs::read_dir(&root) {
         for item in dir.flatten() {
             let name = item.file_name().to_string_lossy().into_owned();
-            let stale = item
+            let old = item
                 .metadata()
                 .and_then(|m| m.modified())
                 .map(|t| {
@@ -265,10 +294,7 @@ pub fn gc(root: Option<&Path>, max_bytes: u64) -> Result<GcReport, CacheError> {
                         > Duration::from_secs(3600)
                 })
                 .unwrap_or(false);
-            if name.starts_with('.')
-                && (name.contains(".tmp-") || name.starts_with(".trash-"))
-                && stale
-            {
+            if name.starts_with(".trash-") && old {
                 let _ = fs::remove_dir_all(item.path());
             }
         }

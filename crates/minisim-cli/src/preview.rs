@@ -178,15 +178,9 @@ pub fn write(rec: &Recording, path: &Path) -> anyhow::Result<()> {
             );
         }
     }
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}.png",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    img.save(&tmp)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png)
+        .with_context(|| format!("{}: cannot encode the PNG", path.display()))?;
+    minisim_io::atomic::write(path, png.get_ref())
+        .with_context(|| format!("{}: cannot write", path.display()))
 }

@@ -1,7 +1,5 @@
 //! `score` and `export-rois`: extraction results against a recording's ground truth.
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -160,21 +158,8 @@ fn field(
 
 /// Write `text` to `path` atomically (temporary sibling, then rename).
 pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        })
-        .and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("writing {}", path.display()))
+    minisim_io::atomic::write(path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn opt_num(v: Option<f64>) -> String {

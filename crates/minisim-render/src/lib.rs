@@ -31,6 +31,7 @@ pub use error::RenderError;
 pub use labels::DETECTABLE_SNR;
 pub use minisim_steps::Geometry;
 pub use minisim_steps::optics::IN_FOCUS_WEIGHT;
+pub use minisim_steps::truth::{Dtype, TruthArray, TruthError};
 pub use perf::{PerfTracker, Phase, PhaseTime, timed};
 pub use recording::{CellTable, Csr, GroundTruth, Movie, Recording};
 pub use renderer::{Chunk, ChunkMovie, Renderer, SimulateOptions};

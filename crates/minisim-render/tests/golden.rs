@@ -10,7 +10,9 @@
 
 use minisim_render::{Movie, Recording, SimulateOptions, simulate};
 use minisim_spec::{MODEL_VERSION, REGIONS, SCOPES, Spec};
+use minisim_steps::truth::TruthArray;
 use minisim_testkit::{assert_golden, golden_path};
+use ndarray::CowArray;
 use rayon::prelude::*;
 use serde_json::json;
 
@@ -100,84 +102,20 @@ fn every_preset_and_scope_region_is_golden() {
 /// little-endian elements.
 fn digest(rec: &Recording) -> String {
     let mut lines = vec![format!("key {}", rec.cache_key)];
-    let mut put = |name: &str, dtype: &str, shape: &[usize], hash: String| {
-        lines.push(format!("{name} {dtype} {shape:?} {hash}"));
+    let observed = match &rec.observed {
+        Movie::Counts(a) => TruthArray::U16(CowArray::from(a.view().into_dyn())),
+        Movie::Intensity(a) => TruthArray::F32(CowArray::from(a.view().into_dyn())),
     };
-    match &rec.observed {
-        Movie::Counts(a) => put(
-            "observed",
-            "u16",
+    let arrays = std::iter::once(("observed", observed)).chain(rec.truth.arrays());
+    for (name, a) in arrays {
+        let hash = blake3::hash(&a.le_bytes()).to_hex();
+        lines.push(format!(
+            "{name} {} {:?} {}",
+            a.dtype().name(),
             a.shape(),
-            hash_elements(a.iter().map(|v| v.to_le_bytes())),
-        ),
-        Movie::Intensity(a) => put(
-            "observed",
-            "f32",
-            a.shape(),
-            hash_elements(a.iter().map(|v| v.to_le_bytes())),
-        ),
+            &hash[..32]
+        ));
     }
-    let t = &rec.truth;
-    let c = &t.cells;
-    macro_rules! column {
-        ($name:literal, $v:expr, $ty:literal) => {
-            put(
-                $name,
-                $ty,
-                &[$v.len()],
-                hash_elements($v.iter().map(|x| x.to_le_bytes())),
-            )
-        };
-    }
-    column!("cells_id", c.id, "u32");
-    column!("cells_x_um", c.x_um, "f64");
-    column!("cells_y_um", c.y_um, "f64");
-    column!("cells_z_um", c.z_um, "f64");
-    column!("cells_depth_um", c.depth_um, "f64");
-    column!("cells_population", c.population, "u32");
-    column!("cells_radius_um", c.radius_um, "f64");
-    column!("cells_expression", c.expression, "f64");
-    let in_fov: Vec<u8> = c.in_fov.iter().map(|&b| b as u8).collect();
-    column!("cells_in_fov", in_fov, "bool");
-    column!("cells_focus_weight", c.focus_weight, "f64");
-    column!("cells_rate_hz", c.rate_hz, "f64");
-    column!("cells_ensemble", c.ensemble, "i32");
-    let in_focus: Vec<u8> = c.in_focus.iter().map(|&b| b as u8).collect();
-    column!("cells_in_focus", in_focus, "bool");
-    column!("cells_peak_dff", c.peak_dff, "f32");
-    column!("cells_peak_snr", c.peak_snr, "f64");
-    let detectable: Vec<u8> = c.detectable.iter().map(|&b| b as u8).collect();
-    column!("cells_detectable", detectable, "bool");
-    column!("footprints_indptr", t.footprints.indptr, "i64");
-    column!("footprints_indices", t.footprints.indices, "i32");
-    column!("footprints_data", t.footprints.data, "f32");
-    let times: Vec<f64> = t.spikes.iter().flatten().copied().collect();
-    let mut indptr = vec![0i64];
-    for cell in &t.spikes {
-        indptr.push(indptr.last().unwrap() + cell.len() as i64);
-    }
-    column!("spikes_times", times, "f64");
-    column!("spikes_indptr", indptr, "i64");
-    macro_rules! array {
-        ($name:literal, $a:expr, $ty:literal) => {
-            put(
-                $name,
-                $ty,
-                $a.shape(),
-                hash_elements($a.iter().map(|x| x.to_le_bytes())),
-            )
-        };
-    }
-    array!("calcium_dff", t.calcium_dff, "f32");
-    array!("neuropil_components", t.neuropil_components, "f32");
-    array!("neuropil_traces", t.neuropil_traces, "f32");
-    array!("motion_px", t.motion_px, "f64");
-    array!("vignette", t.vignette, "f32");
-    array!("vessels", t.vessels, "f32");
-    array!("leakage", t.leakage, "f32");
-    array!("photon_gain", t.photon_gain, "f64");
-    column!("focal_depth_um", [t.focal_depth_um], "f64");
-    array!("cell_bleach", t.cell_bleach, "f32");
     lines.join("\n") + "\n"
 }
 
@@ -188,9 +126,4 @@ fn blake3_hex<const N: usize>(bytes: impl Iterator<Item = [u8; N]>) -> String {
         hasher.update(&b);
     }
     hasher.finalize().to_hex().to_string()
-}
-
-/// The first 128 bits of `blake3_hex`: enough to detect any change, short to review.
-fn hash_elements<const N: usize>(bytes: impl Iterator<Item = [u8; N]>) -> String {
-    blake3_hex(bytes)[..32].to_owned()
 }

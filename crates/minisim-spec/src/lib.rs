@@ -34,11 +34,9 @@ pub use overrides::parse_assignment;
 pub use presets::{PRESETS, Preset, REGIONS, SCOPES, preset_names};
 pub use py_minisim::{PyImport, Unmapped};
 pub use spec::{Output, Spec, SpecDraft};
-pub use steps::{
-    Calcium, CellBleaching, Composite, Digitize, Ensembles, Indicator, Interpolation, Kinetics,
-    Leakage, Locomotion, Morphology, MotionCrop, MotionModel, Neuropil, PhotonField, PlaceNeurons,
-    Population, SpikeModel, Spikes, Step, StepKind, TwoState, Vasculature, VesselLayer, Vignette,
-};
+/// Every step kind's parameter types, `Step` and `StepKind` (a new kind's types come
+/// with its module in `steps/`).
+pub use steps::*;
 pub use sweep::{Axis, Sweep, SweptSpec, sweep};
 
 /// Version of the physical model. Part of every cache key: bump it in any change that

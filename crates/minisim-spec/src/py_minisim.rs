@@ -15,10 +15,16 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::error::SpecError;
-use crate::spec::Spec;
+use crate::spec::{Output, Spec, SpecDraft};
+use crate::steps::{
+    Calcium, CellBleaching, Composite, Digitize, Leakage, Locomotion, Morphology, MotionCrop,
+    MotionModel, Neuropil, PhotonField, PlaceNeurons, Population, SpikeModel, Spikes, Step,
+    StepKind, TwoState, Vasculature, VesselLayer, Vignette,
+};
+use crate::{Acquisition, FocalDepth, Optics};
 
 /// A py-minisim field that has no counterpart, or only an approximate one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,6 +217,14 @@ fn edge_level(falloff: f64, exponent: f64, fov_um: [f64; 2]) -> f64 {
     1.0 - (1.0 - falloff) * (r_edge / r_corner).powf(exponent)
 }
 
+/// What the py-minisim acquisition block says, in minisim's terms.
+struct Rig {
+    fps: f64,
+    fov_um: [f64; 2],
+    qe: f64,
+    sensor: Digitize,
+}
+
 /// Translate a py-minisim spec (JSON text as written by `Spec.model_dump_json()`).
 pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
     let root: Value = serde_json::from_str(text).map_err(|e| SpecError::Syntax {
@@ -226,90 +240,7 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
             SpecError::at("seed", format!("must be a non-negative integer (got {v})"))
         })?,
     };
-
-    // Acquisition.
-    let mut acq = Obj::new("acquisition", top.raw("acquisition"))?;
-    let fps = acq.num("fps", 20.0)?;
-    let duration_s = acq.num("duration_s", 150.0)?;
-    let focal = acq.opt_num("focal_depth_in_tissue_um")?;
-    if acq.raw("front_working_distance_um").is_some() {
-        note(
-            &mut out,
-            "acquisition.front_working_distance_um",
-            "informational in py-minisim too (no effect on the recording)",
-        );
-    }
-    let mut optics = Obj::new("acquisition.optics", acq.raw("optics"))?;
-    let na = optics.num("na", 0.45)?;
-    let magnification = optics.num("magnification", 8.0)?;
-    let emission_nm = optics.num("emission_nm", 525.0)?;
-    if optics.is_set("depth_of_field_um") {
-        let dof = optics.raw("depth_of_field_um").cloned();
-        if dof != Some(json!("auto")) {
-            note(
-                &mut out,
-                "acquisition.optics.depth_of_field_um",
-                "minisim derives the depth of field from the NA and the blur model; a fixed value cannot be set",
-            );
-        }
-    }
-    let curvature = optics.opt_num("field_curvature_radius_um")?;
-    optics.finish(&mut out);
-    let mut sensor = Obj::new("acquisition.image_sensor", acq.raw("image_sensor"))?;
-    let height = sensor.num("n_px_height", 256.0)?;
-    let width = sensor.num("n_px_width", 256.0)?;
-    let pitch = sensor.num("pixel_pitch_um", 3.0)?;
-    let qe = sensor.num("quantum_efficiency", 0.7)?;
-    let read_noise = sensor.num("read_noise_e", 2.0)?;
-    let gain = sensor.num("gain_adu_per_e", 1.0)?;
-    let bit_depth = sensor.num("bit_depth", 8.0)?;
-    sensor.finish(&mut out);
-    let mut tissue = Obj::new("acquisition.tissue", acq.raw("tissue"))?;
-    let mfp_ex = tissue.num("scatter_mfp_excitation_um", 600.0)?;
-    let mfp_em = tissue.num("scatter_mfp_emission_um", 100.0)?;
-    if tissue.is_set("scatter_blur_per_um") {
-        tissue.raw("scatter_blur_per_um");
-        note(
-            &mut out,
-            "acquisition.tissue.scatter_blur_per_um",
-            "minisim's scattered halo follows from the scattering length and the composite step's halo model, not a linear blur rate",
-        );
-    }
-    tissue.finish(&mut out);
-    acq.finish(&mut out);
-    let pixel_um = pitch / magnification;
-    let fov_um = [height * pixel_um, width * pixel_um];
-    let scattering_length_um = 1.0 / (1.0 / mfp_ex + 1.0 / mfp_em);
-
-    let mut optics_out = json!({
-        "na": na,
-        "emission_nm": emission_nm,
-        "scattering_length_um": scattering_length_um,
-        "focal_depth_um": focal.map_or(json!("auto"), |f| json!(f)),
-    });
-    if let Some(r) = curvature {
-        optics_out["field_curvature_radius_um"] = json!(r);
-    }
-    if focal.is_none() {
-        note(
-            &mut out,
-            "acquisition.focal_depth_in_tissue_um",
-            "\"auto\" is the median cell depth in py-minisim; minisim's \"auto\" picks the plane with the most expected detectable cells",
-        );
-    }
-    let mut spec = json!({
-        "seed": seed,
-        "acquisition": {
-            "frames": (duration_s * fps).round().max(1.0) as u64,
-            "frame_rate_hz": fps,
-            "fov_px": [height as u64, width as u64],
-            "pixel_um": pixel_um,
-            "optics": optics_out,
-        },
-        "steps": [],
-    });
-
-    // Output.
+    let (acquisition, rig) = acquisition(&mut top, &mut out)?;
     let mut output = Obj::new("output", top.raw("output"))?;
     let snapshots = output.flag("save_intermediates", false)?;
     if output.raw("store_dtype").is_some() {
@@ -321,7 +252,6 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
     }
     output.finish(&mut out);
 
-    // Steps.
     let steps_value = top
         .raw("steps")
         .ok_or_else(|| SpecError::at("steps", "is required by py-minisim specs"))?;
@@ -329,12 +259,12 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
         .as_array()
         .ok_or_else(|| SpecError::at("steps", "must be a list of steps"))?;
     top.finish(&mut out);
-    let mut steps: Vec<Value> = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
     let mut photons_per_unit = 100.0;
     let mut has_sensor = false;
-    let mut leakage_level: Option<(f64, String)> = None;
+    let mut leakage_level: Option<f64> = None;
     let mut expression_sigma: Option<f64> = None;
-    let mut bleaching: Option<Value> = None;
+    let mut bleaching: Option<CellBleaching> = None;
     let mut illumination_edge: Option<f64> = None;
     for (i, step) in steps_list.iter().enumerate() {
         let kind = step
@@ -345,308 +275,36 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
         let mut s = Obj::new(format!("steps.{kind}"), Some(step))?;
         s.raw("kind");
         match kind.as_str() {
-            "place_neurons" => {
-                let pops: Vec<Value> = match step.get("populations").filter(|v| !v.is_null()) {
-                    Some(list) => {
-                        s.raw("populations");
-                        let list = list.as_array().ok_or_else(|| {
-                            SpecError::at("steps.place_neurons.populations", "must be a list")
-                        })?;
-                        let mut pops = Vec::new();
-                        for (k, p) in list.iter().enumerate() {
-                            let mut o =
-                                Obj::new(format!("steps.place_neurons.populations[{k}]"), Some(p))?;
-                            pops.push(population(&mut o, fov_um)?);
-                            o.finish(&mut out);
-                        }
-                        // Step-level population fields are ignored by py-minisim here.
-                        for key in [
-                            "density_per_mm3",
-                            "soma_radius_um",
-                            "irregularity",
-                            "morphology",
-                            "dendrite_length_um",
-                            "dendrite_width_um",
-                            "depth_range_um",
-                            "min_distance_um",
-                            "positions_um",
-                        ] {
-                            s.used.push(key);
-                        }
-                        pops
-                    }
-                    None => vec![population(&mut s, fov_um)?],
-                };
-                // Dendrite sizes are per step in minisim: take the first cytosolic
-                // population's and report any other.
-                let mut dendrites: Option<Value> = None;
-                let mut pops = pops;
-                for (k, p) in pops.iter_mut().enumerate() {
-                    let d = p.as_object_mut().and_then(|m| m.remove("_dendrites"));
-                    if p["morphology"] == "cytosolic" {
-                        match (&dendrites, d) {
-                            (None, d) => dendrites = d,
-                            (Some(first), Some(d)) if first != &d => note(
-                                &mut out,
-                                format!("steps.place_neurons.populations[{k}].dendrite_length_um"),
-                                "minisim's dendrite length and width are per step; the first cytosolic population's are used",
-                            ),
-                            _ => {}
-                        }
-                    }
-                }
-                let [length, width] = dendrites
-                    .and_then(|d| {
-                        d.as_array()
-                            .map(|a| [a[0].as_f64().unwrap_or(24.0), a[1].as_f64().unwrap_or(3.0)])
-                    })
-                    .unwrap_or([24.0, 3.0]);
-                steps.push(json!({
-                    "kind": "place_neurons",
-                    "dendrite_length_um": length,
-                    "dendrite_width_um": width,
-                    "max_cells": 100000,
-                    "populations": pops,
-                }));
-            }
+            "place_neurons" => steps.push(Step::PlaceNeurons(place_neurons(
+                &mut s, step, &rig, &mut out,
+            )?)),
             "cell_activity" => {
-                let grid = s.num("spike_sim_hz", 300.0)?;
-                let p_qa = s.num("p_quiescent_to_active", 0.005)?;
-                let p_aq = s.num("p_active_to_quiescent", 0.3)?;
-                let active = s.num("active_rate_hz", 150.0)?;
-                let quiescent = s.num("quiescent_rate_hz", 0.6)?;
-                let rise = s.num("tau_rise_s", 0.05)?;
-                let decay = s.num("tau_decay_s", 0.5)?;
-                let cv = s.num("brightness_cv", 0.3)?;
-                let f0 = s.num("f0", 1.0)?;
-                if s.num("trace_noise", 0.0)? != 0.0 {
-                    note(
-                        &mut out,
-                        "steps.cell_activity.trace_noise",
-                        "non-physical additive trace noise is not modelled (noise enters at the sensor and neuropil)",
-                    );
-                }
-                expression_sigma = Some((1.0 + cv * cv).ln().sqrt());
-                steps.push(json!({
-                    "kind": "spikes",
-                    "model": "two_state",
-                    "two_state": {
-                        "quiescent_to_active_hz": rate_hz(p_qa, fps),
-                        "active_to_quiescent_hz": rate_hz(p_aq, fps),
-                        "quiescent_rate_hz": quiescent,
-                        "active_rate_hz": active,
-                        "grid_hz": grid.max(active),
-                    },
-                }));
-                steps.push(json!({
-                    "kind": "calcium",
-                    "rise_ms": rise * 1000.0,
-                    "decay_ms": decay * 1000.0,
-                    "kinetics_cv": 0.0,
-                }));
-                if f0 != 1.0 {
-                    note(
-                        &mut out,
-                        "steps.cell_activity.f0",
-                        format!(
-                            "mapped to composite.resting_brightness = {f0} (baseline fluorescence)"
-                        ),
-                    );
-                    steps.push(json!({"kind": "composite", "resting_brightness": f0}));
-                }
+                let (spikes, calcium, composite, sigma) = cell_activity(&mut s, &rig, &mut out)?;
+                expression_sigma = Some(sigma);
+                steps.push(Step::Spikes(spikes));
+                steps.push(Step::Calcium(calcium));
+                steps.extend(composite.map(Step::Composite));
             }
-            "optics" => {
-                // Per-cell blur and attenuation are part of minisim's composite step.
-            }
+            // Per-cell blur and attenuation are part of minisim's composite step.
+            "optics" => {}
             "composite" => {
-                if !steps.iter().any(|s| s["kind"] == "composite") {
-                    steps.push(json!({"kind": "composite"}));
+                if !steps.iter().any(|s| s.kind() == StepKind::Composite) {
+                    steps.push(Step::Composite(Composite::default()));
                 }
             }
-            "bleaching" => {
-                bleaching = Some(json!({
-                    "susceptibility_per_s": s.num("bleach_susceptibility", 6.3e-6)?,
-                    "turnover_tau_s": s.num("turnover_tau_s", 20000.0)?,
-                    "excitation_intensity": s.num("excitation_intensity", 1.0)?,
-                }));
-            }
-            "neuropil" => {
-                let sigma = s.num("spatial_sigma_um", 40.0)?;
-                let tau = s.num("temporal_tau_s", 10.0)?;
-                if s.is_set("population_tau_s") {
-                    s.raw("population_tau_s");
-                    note(
-                        &mut out,
-                        "steps.neuropil.population_tau_s",
-                        "minisim couples neuropil to the population's mean ΔF/F without a low-pass",
-                    );
-                }
-                steps.push(json!({
-                    "kind": "neuropil",
-                    "spatial_scale_um": sigma,
-                    "time_constant_s": tau,
-                    "amplitude": s.num("amplitude", 0.5)?,
-                    "components": s.num("n_components", 3.0)? as u64,
-                    "population_coupling": s.num("population_coupling", 0.7)?,
-                }));
-            }
-            "vasculature" => {
-                let enabled = s.flag("enabled", false)?;
-                let layers = s
-                    .raw("layers")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                if enabled && !layers.is_empty() {
-                    let mut trees = Vec::new();
-                    for (k, layer) in layers.iter().enumerate() {
-                        let mut l =
-                            Obj::new(format!("steps.vasculature.layers[{k}]"), Some(layer))?;
-                        trees.push(json!({
-                            "depth_um": l.num("depth_um", 30.0)?,
-                            "roots": l.num("n_roots", 4.0)? as u64,
-                            "root_diameter_um": 2.0 * l.num("root_radius_um", 22.0)?,
-                            "min_diameter_um": 2.0 * l.num("min_radius_um", 2.0)?,
-                            "absorption": l.num("opacity", 0.85)?,
-                            "branch_probability": l.num("branch_prob", 0.2)?,
-                            "tortuosity_deg": l.num("tortuosity_deg", 8.0)?,
-                            "branch_angle_deg": l.num("branch_angle_deg", 30.0)?,
-                            "main_share": l.num("branch_area_main", 0.7)?,
-                            "step_per_radius": l.num("step_per_radius", 1.5)?,
-                        }));
-                        if l.raw("absorption_per_um").is_some() {
-                            note(
-                                &mut out,
-                                format!("steps.vasculature.layers[{k}].absorption_per_um"),
-                                "minisim's vessel profile is Gaussian with the layer's peak absorption (`opacity`); no Beer-Lambert path length",
-                            );
-                        }
-                        l.finish(&mut out);
-                    }
-                    steps.push(json!({
-                        "kind": "vasculature",
-                        "vessels": 0,
-                        "vasomotion_amplitude": 0.0,
-                        "layers": trees,
-                    }));
-                }
-            }
-            "brain_motion" => {
-                let model = s.text("model", "physical")?;
-                let max_shift = s.num("max_shift_um", 15.0)?;
-                let trajectory = s.pairs("trajectory_um", 2)?;
-                let mut m = json!({"kind": "motion_crop", "max_shift_um": max_shift});
-                if let Some(path) = trajectory {
-                    m["model"] = json!("trajectory");
-                    m["trajectory_um"] = json!(path);
-                } else if model == "walk" {
-                    let step_um = s.num("walk_step_um", 0.3)?;
-                    note(
-                        &mut out,
-                        "steps.brain_motion.model",
-                        format!(
-                            "\"walk\" (a bounded random walk) becomes minisim's OU drift with the same per-frame step ({step_um} µm) and a 1 s correlation time"
-                        ),
-                    );
-                    m["ou_sigma_um"] = json!(step_um * (fps / 2.0).sqrt());
-                    m["ou_tau_s"] = json!(1.0);
-                    m["jump_rate_hz"] = json!(0.0);
-                } else {
-                    let amp = s.num("motion_amplitude_um", 10.0)?;
-                    if s.text("locomotion_axis", "y")? != "y" {
-                        note(
-                            &mut out,
-                            "steps.brain_motion.locomotion_axis",
-                            "minisim drives the gait along y only",
-                        );
-                    }
-                    note(
-                        &mut out,
-                        "steps.brain_motion.motion_amplitude_um",
-                        format!(
-                            "py-minisim's 99th-percentile radius becomes an RMS of {:.3} µm (× √2/3.035, Gaussian displacement)",
-                            amp * std::f64::consts::SQRT_2 / 3.035
-                        ),
-                    );
-                    m["model"] = json!("locomotion");
-                    m["locomotion"] = json!({
-                        "gait_hz": s.num("locomotion_freq_hz", 7.0)?,
-                        "resonance_hz": s.num("resonance_freq_hz", 6.0)?,
-                        "damping_ratio": s.num("damping_ratio", 0.5)?,
-                        "locomotion_fraction": s.num("locomotion_fraction", 0.25)?,
-                        "amplitude_um": amp * std::f64::consts::SQRT_2 / 3.035,
-                    });
-                }
-                for key in [
-                    "walk_step_um",
-                    "locomotion_freq_hz",
-                    "motion_amplitude_um",
-                    "locomotion_axis",
-                    "resonance_freq_hz",
-                    "damping_ratio",
-                    "locomotion_fraction",
-                ] {
-                    s.used.push(key);
-                }
-                steps.push(m);
-            }
+            "bleaching" => bleaching = Some(cell_bleaching(&mut s)?),
+            "neuropil" => steps.push(Step::Neuropil(neuropil(&mut s, &mut out)?)),
+            "vasculature" => steps.extend(vasculature(&mut s, &mut out)?.map(Step::Vasculature)),
+            "brain_motion" => steps.push(Step::MotionCrop(brain_motion(&mut s, &rig, &mut out)?)),
             "illumination_profile" => {
-                let falloff = s.num("falloff", 0.7)?;
-                let exponent = s.num("exponent", 2.0)?;
-                illumination_edge = Some(edge_level(falloff, exponent, fov_um));
-                s.raw("center_offset_um");
-                note(
-                    &mut out,
-                    "steps.illumination_profile",
-                    format!(
-                        "a separate excitation falloff is not modelled; its edge level {falloff} is folded into the vignette"
-                    ),
-                );
+                illumination_edge = Some(illumination_profile(&mut s, &rig, &mut out)?);
             }
-            "vignette" => {
-                let falloff = s.num("falloff", 0.5)?;
-                let exponent = s.num("exponent", 2.0)?;
-                if s.raw("center_offset_um")
-                    .is_some_and(|v| v != &json!([0.0, 0.0]))
-                {
-                    note(
-                        &mut out,
-                        "steps.vignette.center_offset_um",
-                        "minisim's vignette is centred on the FOV",
-                    );
-                }
-                let edge = edge_level(falloff, exponent, fov_um);
-                steps.push(
-                    json!({"kind": "vignette", "edge_ratio": edge, "aperture_radius": 100.0}),
-                );
-            }
-            "leakage" => {
-                let profile = s.text("profile", "gaussian")?;
-                let level = s.num("level", 0.1)?;
-                if s.raw("sigma_um").is_some() || profile == "gaussian" {
-                    note(
-                        &mut out,
-                        "steps.leakage.profile",
-                        "minisim's stray-light bleedthrough is uniform; the gaussian profile's mean level is kept",
-                    );
-                }
-                leakage_level = Some((level, profile));
-            }
+            "vignette" => steps.push(Step::Vignette(vignette(&mut s, &rig, &mut out)?)),
+            "leakage" => leakage_level = Some(leakage(&mut s, &mut out)?),
             "sensor" => {
                 has_sensor = true;
-                let path = s.at("photons_per_unit");
-                match s.raw("photons_per_unit") {
-                    None => {}
-                    Some(Value::String(a)) if a == "auto" => note(
-                        &mut out,
-                        path,
-                        "\"auto\" exposure is not supported; py-minisim's default 100 photons per unit is used",
-                    ),
-                    Some(v) => {
-                        photons_per_unit = v.as_f64().ok_or_else(|| {
-                            SpecError::at(path, format!("must be a number or \"auto\" (got {v})"))
-                        })?;
-                    }
+                if let Some(p) = sensor(&mut s, &mut out)? {
+                    photons_per_unit = p;
                 }
             }
             other => {
@@ -660,55 +318,54 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
     }
     // Fold the illumination falloff into the vignette (both multiply the image).
     if let Some(edge_ill) = illumination_edge {
-        match steps.iter_mut().find(|s| s["kind"] == "vignette") {
-            Some(v) => {
-                let e = v["edge_ratio"].as_f64().unwrap_or(1.0);
-                v["edge_ratio"] = json!(e * edge_ill);
+        match steps.iter_mut().find_map(|s| {
+            if let Step::Vignette(v) = s {
+                Some(v)
+            } else {
+                None
             }
-            None => steps.push(
-                json!({"kind": "vignette", "edge_ratio": edge_ill, "aperture_radius": 100.0}),
-            ),
+        }) {
+            Some(v) => v.edge_ratio *= edge_ill,
+            None => steps.push(Step::Vignette(Vignette {
+                edge_ratio: edge_ill,
+                aperture_radius: 100.0,
+                ..Vignette::default()
+            })),
         }
     }
-    if let Some(sigma) = expression_sigma
-        && let Some(p) = steps.iter_mut().find(|s| s["kind"] == "place_neurons")
-    {
-        for pop in p["populations"].as_array_mut().into_iter().flatten() {
-            pop["expression_sigma"] = json!(sigma);
+    if let Some(sigma) = expression_sigma {
+        for step in &mut steps {
+            if let Step::PlaceNeurons(p) = step {
+                for pop in p.populations.iter_mut().flatten() {
+                    pop.expression_sigma = Some(sigma);
+                }
+            }
         }
     }
     if has_sensor {
-        let electrons = photons_per_unit * qe;
-        let mut field = json!({
-            "kind": "photon_field",
-            "photons_per_unit": electrons,
-            "bleach_amplitude": 0.0,
-            "flicker_sd": 0.0,
-        });
-        if let Some(mut b) = bleaching.take() {
+        let electrons = photons_per_unit * rig.qe;
+        let cell_bleaching = bleaching.take().map(|b| CellBleaching {
             // py-minisim's excitation falloff drives its bleaching too.
-            b["excitation_edge_ratio"] = json!(illumination_edge.unwrap_or(1.0));
-            field["cell_bleaching"] = b;
-        }
-        steps.push(field);
-        if let Some((level, _)) = leakage_level {
-            steps.push(json!({
-                "kind": "leakage",
-                "dark_current_e_per_s": 0.0,
-                "dsnu_e_per_s": 0.0,
-                "hot_pixel_fraction": 0.0,
-                "bleedthrough_e": level * electrons,
+            excitation_edge_ratio: illumination_edge.unwrap_or(1.0),
+            ..b
+        });
+        steps.push(Step::PhotonField(PhotonField {
+            photons_per_unit: electrons,
+            bleach_amplitude: 0.0,
+            flicker_sd: 0.0,
+            cell_bleaching,
+            ..PhotonField::default()
+        }));
+        if let Some(level) = leakage_level {
+            steps.push(Step::Leakage(Leakage {
+                dark_current_e_per_s: 0.0,
+                dsnu_e_per_s: 0.0,
+                hot_pixel_fraction: 0.0,
+                bleedthrough_e: level * electrons,
+                ..Leakage::default()
             }));
         }
-        steps.push(json!({
-            "kind": "digitize",
-            "bit_depth": bit_depth as u32,
-            "gain_dn_per_e": gain,
-            "read_noise_e": read_noise,
-            "black_level_dn": 0.0,
-            "prnu_sd": 0.0,
-            "row_noise_e": 0.0,
-        }));
+        steps.push(Step::Digitize(rig.sensor.clone()));
     } else if leakage_level.is_some() {
         note(
             &mut out,
@@ -716,60 +373,508 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
             "needs a sensor in minisim (leakage is in electrons); dropped without `sensor`",
         );
     }
-    if snapshots {
-        let stages: Vec<Value> = steps
-            .iter()
-            .filter_map(|s| s["kind"].as_str())
-            .filter(|k| !matches!(*k, "place_neurons" | "spikes" | "calcium"))
-            .map(|k| json!(k))
-            .collect();
-        spec["output"] = json!({"snapshot_stages": stages});
-    }
-    spec["steps"] = Value::Array(steps);
-    let spec = Spec::from_value(spec)?;
+    let output = Output {
+        snapshot_stages: if snapshots {
+            steps
+                .iter()
+                .map(Step::kind)
+                .filter(|&k| k.makes_movie())
+                .collect()
+        } else {
+            Vec::new()
+        },
+    };
+    let spec = Spec::new(SpecDraft {
+        seed,
+        acquisition,
+        steps,
+        output,
+    })?;
     Ok(PyImport {
         spec,
         unmapped: out,
     })
 }
 
+/// A py-minisim count (pixels, bits) as an integer, or an error at its path.
+fn count(o: &Obj<'_>, key: &str, v: f64) -> Result<u32, SpecError> {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= u32::MAX as f64 {
+        Ok(v as u32)
+    } else {
+        Err(SpecError::at(
+            o.at(key),
+            format!("must be a whole number of at most {} (got {v})", u32::MAX),
+        ))
+    }
+}
+
+/// The `acquisition` block: timing, sensor, optics, tissue.
+fn acquisition(
+    top: &mut Obj<'_>,
+    out: &mut Vec<Unmapped>,
+) -> Result<(Acquisition, Rig), SpecError> {
+    let mut acq = Obj::new("acquisition", top.raw("acquisition"))?;
+    let fps = acq.num("fps", 20.0)?;
+    let duration_s = acq.num("duration_s", 150.0)?;
+    let focal = acq.opt_num("focal_depth_in_tissue_um")?;
+    if acq.raw("front_working_distance_um").is_some() {
+        note(
+            out,
+            "acquisition.front_working_distance_um",
+            "informational in py-minisim too (no effect on the recording)",
+        );
+    }
+    let mut optics = Obj::new("acquisition.optics", acq.raw("optics"))?;
+    let na = optics.num("na", 0.45)?;
+    let magnification = optics.num("magnification", 8.0)?;
+    let emission_nm = optics.num("emission_nm", 525.0)?;
+    if optics.is_set("depth_of_field_um")
+        && optics.raw("depth_of_field_um") != Some(&Value::String("auto".into()))
+    {
+        note(
+            out,
+            "acquisition.optics.depth_of_field_um",
+            "minisim derives the depth of field from the NA and the blur model; a fixed value cannot be set",
+        );
+    }
+    let curvature = optics.opt_num("field_curvature_radius_um")?;
+    optics.finish(out);
+    let mut sensor = Obj::new("acquisition.image_sensor", acq.raw("image_sensor"))?;
+    let height = sensor.num("n_px_height", 256.0)?;
+    let height = count(&sensor, "n_px_height", height)?;
+    let width = sensor.num("n_px_width", 256.0)?;
+    let width = count(&sensor, "n_px_width", width)?;
+    let pitch = sensor.num("pixel_pitch_um", 3.0)?;
+    let qe = sensor.num("quantum_efficiency", 0.7)?;
+    let read_noise = sensor.num("read_noise_e", 2.0)?;
+    let gain = sensor.num("gain_adu_per_e", 1.0)?;
+    let bit_depth = sensor.num("bit_depth", 8.0)?;
+    let bit_depth = count(&sensor, "bit_depth", bit_depth)?;
+    sensor.finish(out);
+    let mut tissue = Obj::new("acquisition.tissue", acq.raw("tissue"))?;
+    let mfp_ex = tissue.num("scatter_mfp_excitation_um", 600.0)?;
+    let mfp_em = tissue.num("scatter_mfp_emission_um", 100.0)?;
+    if tissue.is_set("scatter_blur_per_um") {
+        tissue.raw("scatter_blur_per_um");
+        note(
+            out,
+            "acquisition.tissue.scatter_blur_per_um",
+            "minisim's scattered halo follows from the scattering length and the composite step's halo model, not a linear blur rate",
+        );
+    }
+    tissue.finish(out);
+    acq.finish(out);
+    if focal.is_none() {
+        note(
+            out,
+            "acquisition.focal_depth_in_tissue_um",
+            "\"auto\" is the median cell depth in py-minisim; minisim's \"auto\" picks the plane with the most expected detectable cells",
+        );
+    }
+    let pixel_um = pitch / magnification;
+    let acquisition = Acquisition {
+        frames: (duration_s * fps).round().max(1.0) as u64,
+        frame_rate_hz: fps,
+        fov_px: [height, width],
+        pixel_um,
+        optics: Optics {
+            na,
+            emission_nm,
+            scattering_length_um: 1.0 / (1.0 / mfp_ex + 1.0 / mfp_em),
+            focal_depth_um: focal.map_or(FocalDepth::Auto, FocalDepth::Um),
+            field_curvature_radius_um: curvature,
+            ..Optics::default()
+        },
+        ..Acquisition::default()
+    };
+    let rig = Rig {
+        fps,
+        fov_um: [height as f64 * pixel_um, width as f64 * pixel_um],
+        qe,
+        sensor: Digitize {
+            bit_depth,
+            gain_dn_per_e: gain,
+            read_noise_e: read_noise,
+            black_level_dn: 0.0,
+            prnu_sd: 0.0,
+            row_noise_e: 0.0,
+            ..Digitize::default()
+        },
+    };
+    Ok((acquisition, rig))
+}
+
+/// `place_neurons`: its populations (or the step as one population). Dendrite sizes
+/// are per step in minisim: the first cytosolic population's are used, others
+/// reported.
+fn place_neurons(
+    s: &mut Obj<'_>,
+    step: &Value,
+    rig: &Rig,
+    out: &mut Vec<Unmapped>,
+) -> Result<PlaceNeurons, SpecError> {
+    let pops: Vec<(Population, [f64; 2])> = match step.get("populations").filter(|v| !v.is_null()) {
+        Some(list) => {
+            s.raw("populations");
+            let list = list.as_array().ok_or_else(|| {
+                SpecError::at("steps.place_neurons.populations", "must be a list")
+            })?;
+            let mut pops = Vec::new();
+            for (k, p) in list.iter().enumerate() {
+                let mut o = Obj::new(format!("steps.place_neurons.populations[{k}]"), Some(p))?;
+                pops.push(population(&mut o, rig.fov_um)?);
+                o.finish(out);
+            }
+            // Step-level population fields are ignored by py-minisim here.
+            s.used.extend([
+                "density_per_mm3",
+                "soma_radius_um",
+                "irregularity",
+                "morphology",
+                "dendrite_length_um",
+                "dendrite_width_um",
+                "depth_range_um",
+                "min_distance_um",
+                "positions_um",
+            ]);
+            pops
+        }
+        None => vec![population(s, rig.fov_um)?],
+    };
+    let mut dendrites: Option<[f64; 2]> = None;
+    for (k, (p, d)) in pops.iter().enumerate() {
+        if p.morphology == Some(Morphology::Cytosolic) {
+            match dendrites {
+                None => dendrites = Some(*d),
+                Some(first) if first != *d => note(
+                    out,
+                    format!("steps.place_neurons.populations[{k}].dendrite_length_um"),
+                    "minisim's dendrite length and width are per step; the first cytosolic population's are used",
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    let [length, width] = dendrites.unwrap_or([24.0, 3.0]);
+    Ok(PlaceNeurons {
+        dendrite_length_um: length,
+        dendrite_width_um: width,
+        max_cells: 100_000,
+        populations: Some(pops.into_iter().map(|(p, _)| p).collect()),
+        ..PlaceNeurons::default()
+    })
+}
+
 /// One py-minisim `NeuronPopulation` (or the step acting as one) → a minisim
-/// population.
-fn population(o: &mut Obj<'_>, fov_um: [f64; 2]) -> Result<Value, SpecError> {
+/// population and its dendrite `[length, width]`, µm.
+fn population(o: &mut Obj<'_>, fov_um: [f64; 2]) -> Result<(Population, [f64; 2]), SpecError> {
     let density = o.num("density_per_mm3", 25000.0)?;
     let radius = o.num("soma_radius_um", 7.0)?;
     let depth = o.pair("depth_range_um")?.unwrap_or([0.0, 200.0]);
     let min_distance = o.num("min_distance_um", 0.0)?;
     let positions = o.pairs("positions_um", 3)?;
     let irregularity = o.num("irregularity", 0.3)?;
-    let morphology = o.text("morphology", "soma")?;
-    if morphology != "soma" && morphology != "cytosolic" {
-        return Err(SpecError::at(
-            o.at("morphology"),
-            format!("must be \"soma\" or \"cytosolic\" (got \"{morphology}\")"),
-        ));
-    }
-    let dendrite_length = o.num("dendrite_length_um", 24.0)?;
-    let dendrite_width = o.num("dendrite_width_um", 3.0)?;
-    let mut p = json!({
-        "density_per_mm3": density,
-        "soma_radius_mean_um": radius,
-        "soma_radius_sd_um": 0.0,
-        "depth_range_um": depth,
-        "min_separation_um": min_distance,
-        "irregularity": irregularity,
-        "morphology": morphology,
-        "_dendrites": [dendrite_length, dendrite_width],
-    });
-    if let Some(pos) = positions {
+    let morphology = match o.text("morphology", "soma")?.as_str() {
+        "soma" => Morphology::Soma,
+        "cytosolic" => Morphology::Cytosolic,
+        other => {
+            return Err(SpecError::at(
+                o.at("morphology"),
+                format!("must be \"soma\" or \"cytosolic\" (got \"{other}\")"),
+            ));
+        }
+    };
+    let dendrites = [
+        o.num("dendrite_length_um", 24.0)?,
+        o.num("dendrite_width_um", 3.0)?,
+    ];
+    let population = Population {
+        density_per_mm3: Some(density),
+        soma_radius_mean_um: Some(radius),
+        soma_radius_sd_um: Some(0.0),
+        depth_range_um: Some(depth),
+        min_separation_um: Some(min_distance),
+        irregularity: Some(irregularity),
+        morphology: Some(morphology),
         // py: (z, y, x) with (y, x) from the optical axis; minisim: from the FOV edge.
-        p["positions_um"] = json!(
+        positions_um: positions.map(|pos| {
             pos.iter()
                 .map(|q| [q[0], q[1] + fov_um[0] / 2.0, q[2] + fov_um[1] / 2.0])
-                .collect::<Vec<_>>()
+                .collect()
+        }),
+        ..Population::default()
+    };
+    Ok((population, dendrites))
+}
+
+/// `cell_activity` → two-state spikes, explicit kinetics, a composite step when the
+/// baseline fluorescence is not 1, and the expression σ of the brightness CV.
+fn cell_activity(
+    s: &mut Obj<'_>,
+    rig: &Rig,
+    out: &mut Vec<Unmapped>,
+) -> Result<(Spikes, Calcium, Option<Composite>, f64), SpecError> {
+    let grid = s.num("spike_sim_hz", 300.0)?;
+    let p_qa = s.num("p_quiescent_to_active", 0.005)?;
+    let p_aq = s.num("p_active_to_quiescent", 0.3)?;
+    let active = s.num("active_rate_hz", 150.0)?;
+    let quiescent = s.num("quiescent_rate_hz", 0.6)?;
+    let rise = s.num("tau_rise_s", 0.05)?;
+    let decay = s.num("tau_decay_s", 0.5)?;
+    let cv = s.num("brightness_cv", 0.3)?;
+    let f0 = s.num("f0", 1.0)?;
+    if s.num("trace_noise", 0.0)? != 0.0 {
+        note(
+            out,
+            "steps.cell_activity.trace_noise",
+            "non-physical additive trace noise is not modelled (noise enters at the sensor and neuropil)",
         );
     }
-    Ok(p)
+    let spikes = Spikes {
+        model: SpikeModel::TwoState,
+        two_state: TwoState {
+            quiescent_to_active_hz: rate_hz(p_qa, rig.fps),
+            active_to_quiescent_hz: rate_hz(p_aq, rig.fps),
+            quiescent_rate_hz: quiescent,
+            active_rate_hz: active,
+            grid_hz: grid.max(active),
+        },
+        ..Spikes::default()
+    };
+    let calcium = Calcium {
+        rise_ms: Some(rise * 1000.0),
+        decay_ms: Some(decay * 1000.0),
+        kinetics_cv: 0.0,
+        ..Calcium::default()
+    };
+    let composite = (f0 != 1.0).then(|| {
+        note(
+            out,
+            "steps.cell_activity.f0",
+            format!("mapped to composite.resting_brightness = {f0} (baseline fluorescence)"),
+        );
+        Composite {
+            resting_brightness: f0,
+            ..Composite::default()
+        }
+    });
+    Ok((spikes, calcium, composite, (1.0 + cv * cv).ln().sqrt()))
+}
+
+/// `bleaching` → per-cell bleaching of `photon_field` (its edge ratio is set later
+/// from the illumination profile).
+fn cell_bleaching(s: &mut Obj<'_>) -> Result<CellBleaching, SpecError> {
+    Ok(CellBleaching {
+        susceptibility_per_s: s.num("bleach_susceptibility", 6.3e-6)?,
+        turnover_tau_s: s.num("turnover_tau_s", 20000.0)?,
+        excitation_intensity: s.num("excitation_intensity", 1.0)?,
+        ..CellBleaching::default()
+    })
+}
+
+/// `neuropil` → `neuropil`.
+fn neuropil(s: &mut Obj<'_>, out: &mut Vec<Unmapped>) -> Result<Neuropil, SpecError> {
+    let sigma = s.num("spatial_sigma_um", 40.0)?;
+    let tau = s.num("temporal_tau_s", 10.0)?;
+    if s.is_set("population_tau_s") {
+        s.raw("population_tau_s");
+        note(
+            out,
+            "steps.neuropil.population_tau_s",
+            "minisim couples neuropil to the population's mean ΔF/F without a low-pass",
+        );
+    }
+    Ok(Neuropil {
+        spatial_scale_um: sigma,
+        time_constant_s: tau,
+        amplitude: s.num("amplitude", 0.5)?,
+        components: s.num("n_components", 3.0)? as u64,
+        population_coupling: s.num("population_coupling", 0.7)?,
+        ..Neuropil::default()
+    })
+}
+
+/// `vasculature` → vessel-tree layers (none when disabled or empty).
+fn vasculature(s: &mut Obj<'_>, out: &mut Vec<Unmapped>) -> Result<Option<Vasculature>, SpecError> {
+    let enabled = s.flag("enabled", false)?;
+    let layers = s
+        .raw("layers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if !enabled || layers.is_empty() {
+        return Ok(None);
+    }
+    let mut trees = Vec::new();
+    for (k, layer) in layers.iter().enumerate() {
+        let mut l = Obj::new(format!("steps.vasculature.layers[{k}]"), Some(layer))?;
+        trees.push(VesselLayer {
+            depth_um: l.num("depth_um", 30.0)?,
+            roots: l.num("n_roots", 4.0)? as u64,
+            root_diameter_um: 2.0 * l.num("root_radius_um", 22.0)?,
+            min_diameter_um: 2.0 * l.num("min_radius_um", 2.0)?,
+            absorption: l.num("opacity", 0.85)?,
+            branch_probability: l.num("branch_prob", 0.2)?,
+            tortuosity_deg: l.num("tortuosity_deg", 8.0)?,
+            branch_angle_deg: l.num("branch_angle_deg", 30.0)?,
+            main_share: l.num("branch_area_main", 0.7)?,
+            step_per_radius: l.num("step_per_radius", 1.5)?,
+        });
+        if l.raw("absorption_per_um").is_some() {
+            note(
+                out,
+                format!("steps.vasculature.layers[{k}].absorption_per_um"),
+                "minisim's vessel profile is Gaussian with the layer's peak absorption (`opacity`); no Beer-Lambert path length",
+            );
+        }
+        l.finish(out);
+    }
+    Ok(Some(Vasculature {
+        vessels: 0,
+        vasomotion_amplitude: 0.0,
+        layers: Some(trees),
+        ..Vasculature::default()
+    }))
+}
+
+/// `brain_motion` → `motion_crop`: a given trajectory, the random walk as OU drift,
+/// or the physical (locomotion) model with the 99th-percentile amplitude as an RMS.
+fn brain_motion(
+    s: &mut Obj<'_>,
+    rig: &Rig,
+    out: &mut Vec<Unmapped>,
+) -> Result<MotionCrop, SpecError> {
+    let model = s.text("model", "physical")?;
+    let mut m = MotionCrop {
+        max_shift_um: s.num("max_shift_um", 15.0)?,
+        ..MotionCrop::default()
+    };
+    if let Some(path) = s.pairs("trajectory_um", 2)? {
+        m.model = MotionModel::Trajectory;
+        m.trajectory_um = Some(path.iter().map(|p| [p[0], p[1]]).collect());
+    } else if model == "walk" {
+        let step_um = s.num("walk_step_um", 0.3)?;
+        note(
+            out,
+            "steps.brain_motion.model",
+            format!(
+                "\"walk\" (a bounded random walk) becomes minisim's OU drift with the same per-frame step ({step_um} µm) and a 1 s correlation time"
+            ),
+        );
+        m.ou_sigma_um = step_um * (rig.fps / 2.0).sqrt();
+        m.ou_tau_s = 1.0;
+        m.jump_rate_hz = 0.0;
+    } else {
+        let amp = s.num("motion_amplitude_um", 10.0)?;
+        if s.text("locomotion_axis", "y")? != "y" {
+            note(
+                out,
+                "steps.brain_motion.locomotion_axis",
+                "minisim drives the gait along y only",
+            );
+        }
+        let rms = amp * std::f64::consts::SQRT_2 / 3.035;
+        note(
+            out,
+            "steps.brain_motion.motion_amplitude_um",
+            format!(
+                "py-minisim's 99th-percentile radius becomes an RMS of {rms:.3} µm (× √2/3.035, Gaussian displacement)"
+            ),
+        );
+        m.model = MotionModel::Locomotion;
+        m.locomotion = Locomotion {
+            gait_hz: s.num("locomotion_freq_hz", 7.0)?,
+            resonance_hz: s.num("resonance_freq_hz", 6.0)?,
+            damping_ratio: s.num("damping_ratio", 0.5)?,
+            locomotion_fraction: s.num("locomotion_fraction", 0.25)?,
+            amplitude_um: rms,
+            ..Locomotion::default()
+        };
+    }
+    s.used.extend([
+        "walk_step_um",
+        "locomotion_freq_hz",
+        "motion_amplitude_um",
+        "locomotion_axis",
+        "resonance_freq_hz",
+        "damping_ratio",
+        "locomotion_fraction",
+    ]);
+    Ok(m)
+}
+
+/// `illumination_profile` → its edge level, folded into the vignette later.
+fn illumination_profile(
+    s: &mut Obj<'_>,
+    rig: &Rig,
+    out: &mut Vec<Unmapped>,
+) -> Result<f64, SpecError> {
+    let falloff = s.num("falloff", 0.7)?;
+    let exponent = s.num("exponent", 2.0)?;
+    s.raw("center_offset_um");
+    note(
+        out,
+        "steps.illumination_profile",
+        format!(
+            "a separate excitation falloff is not modelled; its edge level {falloff} is folded into the vignette"
+        ),
+    );
+    Ok(edge_level(falloff, exponent, rig.fov_um))
+}
+
+/// `vignette` → `vignette` (centred; no aperture).
+fn vignette(s: &mut Obj<'_>, rig: &Rig, out: &mut Vec<Unmapped>) -> Result<Vignette, SpecError> {
+    let falloff = s.num("falloff", 0.5)?;
+    let exponent = s.num("exponent", 2.0)?;
+    if s.raw("center_offset_um").is_some_and(|v| {
+        v.as_array()
+            .is_none_or(|a| a.iter().any(|c| c.as_f64() != Some(0.0)))
+    }) {
+        note(
+            out,
+            "steps.vignette.center_offset_um",
+            "minisim's vignette is centred on the FOV",
+        );
+    }
+    Ok(Vignette {
+        edge_ratio: edge_level(falloff, exponent, rig.fov_um),
+        aperture_radius: 100.0,
+        ..Vignette::default()
+    })
+}
+
+/// `leakage` → its mean level relative to the signal (uniform bleed-through).
+fn leakage(s: &mut Obj<'_>, out: &mut Vec<Unmapped>) -> Result<f64, SpecError> {
+    let profile = s.text("profile", "gaussian")?;
+    let level = s.num("level", 0.1)?;
+    if s.raw("sigma_um").is_some() || profile == "gaussian" {
+        note(
+            out,
+            "steps.leakage.profile",
+            "minisim's stray-light bleedthrough is uniform; the gaussian profile's mean level is kept",
+        );
+    }
+    Ok(level)
+}
+
+/// `sensor` → photons per unit intensity (`None`: py-minisim's default or "auto").
+fn sensor(s: &mut Obj<'_>, out: &mut Vec<Unmapped>) -> Result<Option<f64>, SpecError> {
+    let path = s.at("photons_per_unit");
+    match s.raw("photons_per_unit") {
+        None => Ok(None),
+        Some(Value::String(a)) if a == "auto" => {
+            note(
+                out,
+                path,
+                "\"auto\" exposure is not supported; py-minisim's default 100 photons per unit is used",
+            );
+            Ok(None)
+        }
+        Some(v) => v
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| SpecError::at(path, format!("must be a number or \"auto\" (got {v})"))),
+    }
 }
 
 impl Spec {

@@ -8,7 +8,7 @@
 //! the value of every part whose stage is absent. The renderer then adds the
 //! detectability labels.
 
-use ndarray::{Array1, Array2, Array3};
+use ndarray::{Array1, Array2, Array3, CowArray, Dimension, Ix2, IxDyn};
 
 use crate::Geometry;
 
@@ -185,4 +185,403 @@ pub fn rows_by_frame(data: Vec<f32>, frames: usize, rows: usize) -> Array2<f32> 
 pub fn fov_plane(data: Vec<f32>, g: &Geometry) -> Array2<f32> {
     let (h, w) = (g.fov.height, g.fov.width);
     Array2::from_shape_vec((h, w), data).unwrap_or_else(|_| Array2::zeros((h, w)))
+}
+
+/// One array of a recording, borrowed or built, by element type. The names and
+/// dtypes of [`GroundTruth::arrays`] are the on-disk layout (docs/recording-format.md).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TruthArray<'a> {
+    /// `bool` (`|b1`).
+    Bool(CowArray<'a, bool, IxDyn>),
+    /// `u16` (`<u2`).
+    U16(CowArray<'a, u16, IxDyn>),
+    /// `u32` (`<u4`).
+    U32(CowArray<'a, u32, IxDyn>),
+    /// `i32` (`<i4`).
+    I32(CowArray<'a, i32, IxDyn>),
+    /// `i64` (`<i8`).
+    I64(CowArray<'a, i64, IxDyn>),
+    /// `f32` (`<f4`).
+    F32(CowArray<'a, f32, IxDyn>),
+    /// `f64` (`<f8`).
+    F64(CowArray<'a, f64, IxDyn>),
+}
+
+/// Element type of a [`TruthArray`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dtype {
+    /// `bool`.
+    Bool,
+    /// `u16`.
+    U16,
+    /// `u32`.
+    U32,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+}
+
+impl Dtype {
+    /// Short name (`"f32"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::Bool => "bool",
+            Dtype::U16 => "u16",
+            Dtype::U32 => "u32",
+            Dtype::I32 => "i32",
+            Dtype::I64 => "i64",
+            Dtype::F32 => "f32",
+            Dtype::F64 => "f64",
+        }
+    }
+
+    /// numpy's little-endian `descr` (`"<f4"`).
+    pub fn descr(self) -> &'static str {
+        match self {
+            Dtype::Bool => "|b1",
+            Dtype::U16 => "<u2",
+            Dtype::U32 => "<u4",
+            Dtype::I32 => "<i4",
+            Dtype::I64 => "<i8",
+            Dtype::F32 => "<f4",
+            Dtype::F64 => "<f8",
+        }
+    }
+
+    /// The dtype of a numpy `descr`, if minisim stores it.
+    pub fn from_descr(descr: &str) -> Option<Dtype> {
+        [
+            Dtype::Bool,
+            Dtype::U16,
+            Dtype::U32,
+            Dtype::I32,
+            Dtype::I64,
+            Dtype::F32,
+            Dtype::F64,
+        ]
+        .into_iter()
+        .find(|d| d.descr() == descr)
+    }
+
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            Dtype::Bool => 1,
+            Dtype::U16 => 2,
+            Dtype::U32 | Dtype::I32 | Dtype::F32 => 4,
+            Dtype::I64 | Dtype::F64 => 8,
+        }
+    }
+}
+
+/// Apply `$f` to the `CowArray` inside a [`TruthArray`], whatever its element type.
+#[macro_export]
+macro_rules! with_truth_array {
+    ($a:expr, $x:ident => $f:expr) => {
+        match $a {
+            $crate::truth::TruthArray::Bool($x) => $f,
+            $crate::truth::TruthArray::U16($x) => $f,
+            $crate::truth::TruthArray::U32($x) => $f,
+            $crate::truth::TruthArray::I32($x) => $f,
+            $crate::truth::TruthArray::I64($x) => $f,
+            $crate::truth::TruthArray::F32($x) => $f,
+            $crate::truth::TruthArray::F64($x) => $f,
+        }
+    };
+}
+
+impl TruthArray<'_> {
+    /// The element type.
+    pub fn dtype(&self) -> Dtype {
+        match self {
+            TruthArray::Bool(_) => Dtype::Bool,
+            TruthArray::U16(_) => Dtype::U16,
+            TruthArray::U32(_) => Dtype::U32,
+            TruthArray::I32(_) => Dtype::I32,
+            TruthArray::I64(_) => Dtype::I64,
+            TruthArray::F32(_) => Dtype::F32,
+            TruthArray::F64(_) => Dtype::F64,
+        }
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        with_truth_array!(self, a => a.shape())
+    }
+
+    /// The elements' little-endian bytes in C order (bools as 0/1), as `.npy` stores
+    /// them after the header.
+    pub fn le_bytes(&self) -> Vec<u8> {
+        fn collect<T, const N: usize>(
+            a: &CowArray<'_, T, IxDyn>,
+            f: impl Fn(&T) -> [u8; N],
+        ) -> Vec<u8> {
+            let mut out = Vec::with_capacity(a.len() * N);
+            for v in a.iter() {
+                out.extend_from_slice(&f(v));
+            }
+            out
+        }
+        match self {
+            TruthArray::Bool(a) => collect(a, |&b| [b as u8]),
+            TruthArray::U16(a) => collect(a, |v| v.to_le_bytes()),
+            TruthArray::U32(a) => collect(a, |v| v.to_le_bytes()),
+            TruthArray::I32(a) => collect(a, |v| v.to_le_bytes()),
+            TruthArray::I64(a) => collect(a, |v| v.to_le_bytes()),
+            TruthArray::F32(a) => collect(a, |v| v.to_le_bytes()),
+            TruthArray::F64(a) => collect(a, |v| v.to_le_bytes()),
+        }
+    }
+}
+
+/// Why arrays do not make a ground truth.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TruthError {
+    /// An array has the wrong element type.
+    #[error("array `{name}`: expected {expected}, found {found}")]
+    Dtype {
+        /// The array.
+        name: &'static str,
+        /// Its dtype in the layout.
+        expected: &'static str,
+        /// The dtype found.
+        found: &'static str,
+    },
+    /// An array has the wrong number of dimensions.
+    #[error("array `{name}`: expected {expected} dimensions, found shape {found:?}")]
+    Rank {
+        /// The array.
+        name: &'static str,
+        /// Its rank in the layout.
+        expected: usize,
+        /// The shape found.
+        found: Vec<usize>,
+    },
+    /// Arrays disagree with each other (lengths, CSR pointers).
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+/// Per-cell columns of the cell table, by on-disk name.
+macro_rules! cell_columns {
+    ($m:ident) => {
+        $m! {
+            id: U32, x_um: F64, y_um: F64, z_um: F64, depth_um: F64, population: U32,
+            radius_um: F64, expression: F64, in_fov: Bool, focus_weight: F64, rate_hz: F64,
+            ensemble: I32, in_focus: Bool, peak_dff: F32, peak_snr: F64, detectable: Bool,
+        }
+    };
+}
+
+fn vec_view<T>(v: &[T]) -> CowArray<'_, T, IxDyn> {
+    CowArray::from(ndarray::ArrayView1::from(v)).into_dyn()
+}
+
+fn owned<T>(a: ndarray::Array<T, impl Dimension>) -> CowArray<'static, T, IxDyn> {
+    CowArray::from(a.into_dyn())
+}
+
+fn view<'a, T>(a: &'a ndarray::Array<T, impl Dimension>) -> CowArray<'a, T, IxDyn> {
+    CowArray::from(a.view().into_dyn())
+}
+
+impl GroundTruth {
+    /// Every array of the ground truth by its on-disk name, in a fixed order: the cell
+    /// table (`cells_<column>`), footprints as CSR (`footprints_{indptr,indices,data}`),
+    /// spike times as CSR rows (`spikes_{times,indptr}`), then the per-stage arrays.
+    pub fn arrays(&self) -> Vec<(&'static str, TruthArray<'_>)> {
+        let c = &self.cells;
+        let mut out: Vec<(&'static str, TruthArray<'_>)> = Vec::new();
+        macro_rules! columns {
+            ($($col:ident: $ty:ident,)*) => {
+                $( out.push((concat!("cells_", stringify!($col)), TruthArray::$ty(vec_view(&c.$col)))); )*
+            };
+        }
+        cell_columns!(columns);
+        let f = &self.footprints;
+        out.push(("footprints_indptr", TruthArray::I64(vec_view(&f.indptr))));
+        out.push(("footprints_indices", TruthArray::I32(vec_view(&f.indices))));
+        out.push(("footprints_data", TruthArray::F32(vec_view(&f.data))));
+        let mut indptr = vec![0i64];
+        let mut times = Vec::new();
+        for cell in &self.spikes {
+            times.extend_from_slice(cell);
+            indptr.push(times.len() as i64);
+        }
+        out.push(("spikes_times", TruthArray::F64(owned(Array1::from(times)))));
+        out.push((
+            "spikes_indptr",
+            TruthArray::I64(owned(Array1::from(indptr))),
+        ));
+        out.push(("calcium_dff", TruthArray::F32(view(&self.calcium_dff))));
+        out.push((
+            "neuropil_components",
+            TruthArray::F32(view(&self.neuropil_components)),
+        ));
+        out.push((
+            "neuropil_traces",
+            TruthArray::F32(view(&self.neuropil_traces)),
+        ));
+        out.push(("motion_px", TruthArray::F64(view(&self.motion_px))));
+        out.push(("vignette", TruthArray::F32(view(&self.vignette))));
+        out.push(("vessels", TruthArray::F32(view(&self.vessels))));
+        out.push(("leakage", TruthArray::F32(view(&self.leakage))));
+        out.push(("photon_gain", TruthArray::F64(view(&self.photon_gain))));
+        out.push((
+            "focal_depth_um",
+            TruthArray::F64(owned(Array1::from(vec![self.focal_depth_um]))),
+        ));
+        out.push(("cell_bleach", TruthArray::F32(view(&self.cell_bleach))));
+        out
+    }
+
+    /// The inverse of [`arrays`](Self::arrays): `take(name, dtype)` supplies each array
+    /// (its error passes through); element types, ranks, per-cell lengths and the CSR
+    /// pointers are checked, so a ground truth built here is consistent.
+    pub fn from_arrays<E: From<TruthError>>(
+        mut take: impl FnMut(&'static str, Dtype) -> Result<TruthArray<'static>, E>,
+    ) -> Result<GroundTruth, E> {
+        macro_rules! get {
+            ($name:expr, $ty:ident, $dim:ty) => {{
+                let name: &'static str = $name;
+                match take(name, Dtype::$ty)? {
+                    TruthArray::$ty(a) => {
+                        let a = a.into_owned();
+                        let found = a.shape().to_vec();
+                        a.into_dimensionality::<$dim>().map_err(|_| {
+                            E::from(TruthError::Rank {
+                                name,
+                                expected: <$dim as Dimension>::NDIM.unwrap_or(0),
+                                found,
+                            })
+                        })?
+                    }
+                    other => {
+                        return Err(E::from(TruthError::Dtype {
+                            name,
+                            expected: Dtype::$ty.name(),
+                            found: other.dtype().name(),
+                        }));
+                    }
+                }
+            }};
+        }
+        let mut cells = CellTable::default();
+        macro_rules! columns {
+            ($($col:ident: $ty:ident,)*) => {
+                $( cells.$col = get!(concat!("cells_", stringify!($col)), $ty, ndarray::Ix1).to_vec(); )*
+            };
+        }
+        cell_columns!(columns);
+        let n = cells.id.len();
+        let inconsistent = |m: String| E::from(TruthError::Inconsistent(m));
+        macro_rules! check_len {
+            ($($col:ident: $ty:ident,)*) => {
+                $(
+                    if cells.$col.len() != n {
+                        return Err(inconsistent(format!(
+                            "cells_{} has {} entries but cells_id has {n}",
+                            stringify!($col), cells.$col.len()
+                        )));
+                    }
+                )*
+            };
+        }
+        cell_columns!(check_len);
+        let vignette = get!("vignette", F32, Ix2);
+        let footprints = Csr {
+            indptr: get!("footprints_indptr", I64, ndarray::Ix1).to_vec(),
+            indices: get!("footprints_indices", I32, ndarray::Ix1).to_vec(),
+            data: get!("footprints_data", F32, ndarray::Ix1).to_vec(),
+            shape: (n, vignette.len()),
+        };
+        check_csr(
+            "footprints",
+            &footprints.indptr,
+            footprints.indices.len(),
+            n,
+        )
+        .map_err(inconsistent)?;
+        if footprints.data.len() != footprints.indices.len() {
+            return Err(inconsistent(format!(
+                "footprints_data has {} values but footprints_indices {}",
+                footprints.data.len(),
+                footprints.indices.len()
+            )));
+        }
+        let pixels = vignette.len() as i64;
+        if let Some((i, &p)) = footprints
+            .indices
+            .iter()
+            .enumerate()
+            .find(|&(_, &p)| !(0..pixels).contains(&(p as i64)))
+        {
+            return Err(inconsistent(format!(
+                "footprints_indices[{i}] = {p} is outside the {pixels} pixels of the field of view"
+            )));
+        }
+        let times = get!("spikes_times", F64, ndarray::Ix1).to_vec();
+        let indptr = get!("spikes_indptr", I64, ndarray::Ix1).to_vec();
+        check_csr("spikes", &indptr, times.len(), n).map_err(inconsistent)?;
+        let spikes = indptr
+            .windows(2)
+            .map(|w| times[w[0] as usize..w[1] as usize].to_vec())
+            .collect();
+        let focal = get!("focal_depth_um", F64, ndarray::Ix1);
+        let focal_depth_um = match focal.as_slice() {
+            Some(&[f]) => f,
+            _ => {
+                return Err(inconsistent(format!(
+                    "focal_depth_um holds {} values, not 1",
+                    focal.len()
+                )));
+            }
+        };
+        Ok(GroundTruth {
+            cells,
+            footprints,
+            spikes,
+            calcium_dff: get!("calcium_dff", F32, Ix2),
+            neuropil_components: get!("neuropil_components", F32, ndarray::Ix3),
+            neuropil_traces: get!("neuropil_traces", F32, Ix2),
+            motion_px: get!("motion_px", F64, Ix2),
+            vignette,
+            vessels: get!("vessels", F32, Ix2),
+            leakage: get!("leakage", F32, Ix2),
+            photon_gain: get!("photon_gain", F64, ndarray::Ix1),
+            focal_depth_um,
+            cell_bleach: get!("cell_bleach", F32, Ix2),
+        })
+    }
+}
+
+/// A CSR row-pointer array for `rows` rows over `len` stored values: `rows + 1`
+/// entries, starting at 0, non-decreasing, ending at `len`.
+fn check_csr(what: &str, indptr: &[i64], len: usize, rows: usize) -> Result<(), String> {
+    if indptr.len() != rows + 1 {
+        return Err(format!(
+            "{what}_indptr has {} entries for {rows} cells (expected {})",
+            indptr.len(),
+            rows + 1
+        ));
+    }
+    if indptr.first() != Some(&0) || indptr.last() != Some(&(len as i64)) {
+        return Err(format!(
+            "{what}_indptr must run from 0 to {len} (the number of stored values)"
+        ));
+    }
+    if let Some(i) = indptr.windows(2).position(|w| w[1] < w[0]) {
+        return Err(format!(
+            "{what}_indptr decreases at entry {} ({} after {})",
+            i + 1,
+            indptr[i + 1],
+            indptr[i]
+        ));
+    }
+    Ok(())
 }

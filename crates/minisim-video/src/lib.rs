@@ -10,6 +10,7 @@
 //! Architecture invariant: memory is bounded by the scene plus one chunk; the file
 //! appears only when complete (temporary sibling, renamed); every option is checked
 //! before rendering.
+#![deny(missing_docs)]
 
 mod avi;
 mod error;

@@ -14,30 +14,12 @@ pub struct NpySink {
     path: PathBuf,
 }
 
-/// The `.npy` v1.0 header for a C-order array, padded to a multiple of 64 bytes.
-pub fn header(descr: &str, shape: &[u64]) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
-    let shape = if dims.len() == 1 {
-        format!("({},)", dims[0])
-    } else {
-        format!("({})", dims.join(", "))
-    };
-    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    let unpadded = 10 + dict.len() + 1;
-    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
-    dict.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(dict.as_bytes());
-    bytes
-}
-
 impl NpySink {
     /// Write the header of a `frames × height × width` array to `file`.
     pub fn create(file: File, path: PathBuf, config: &SinkConfig) -> Result<Self, VideoError> {
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let descr = if config.intensity { "<f4" } else { "<u2" };
-        out.write_all(&header(
+        out.write_all(&minisim_io::npy::header(
             descr,
             &[config.frames, config.height as u64, config.width as u64],
         ))
@@ -72,7 +54,7 @@ impl FrameSink for NpySink {
 mod tests {
     #[test]
     fn header_is_aligned_and_well_formed() {
-        let h = super::header("<u2", &[3, 4, 5]);
+        let h = minisim_io::npy::header("<u2", &[3, 4, 5]);
         assert_eq!(h.len() % 64, 0);
         let text = String::from_utf8_lossy(&h[10..]);
         assert!(text.starts_with("{'descr': '<u2', 'fortran_order': False, 'shape': (3, 4, 5), }"));

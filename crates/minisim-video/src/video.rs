@@ -4,13 +4,13 @@
 //! the scene plus one chunk, whatever the number of frames. The counts written are
 //! `simulate(spec).observed` exactly (same renderer, same streams).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use minisim_io::atomic::TempPath;
 use minisim_render::{ChunkMovie, PerfTracker, Phase, Renderer, SimulateOptions, timed};
 use minisim_spec::Spec;
 
@@ -60,26 +60,10 @@ impl Default for VideoOptions {
     }
 }
 
-/// A file being written; removed on drop unless persisted.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-fn temp_file(dest: &Path) -> Result<(File, TempFile), VideoError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let parent = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
+/// A hidden temporary sibling of `dest` to write into (removed unless committed),
+/// after checking that `dest`'s directory exists.
+fn temp_file(dest: &Path) -> Result<(File, TempPath), VideoError> {
+    let parent = minisim_io::atomic::parent_of(dest);
     if !parent.is_dir() {
         let (kind, what) = if parent.exists() {
             (std::io::ErrorKind::NotADirectory, "is not a directory")
@@ -95,22 +79,7 @@ fn temp_file(dest: &Path) -> Result<(File, TempFile), VideoError> {
             error: std::io::Error::new(kind, what),
         });
     }
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let path = parent.join(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let file = OpenOptions::new()
-        .write(true)
-        .read(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(io(&parent, "cannot create a file in the output directory"))?;
-    Ok((file, TempFile { path, keep: false }))
+    TempPath::file(dest).map_err(io(&parent, "cannot create a file in the output directory"))
 }
 
 fn bad(path: &Path, message: String) -> VideoError {
@@ -229,7 +198,7 @@ pub fn simulate_video(
 ) -> Result<PathBuf, VideoError> {
     let format = resolve(path, options.codec.as_deref())?;
     let config = sink_config(spec, path, format, options)?;
-    let (file, mut temp) = temp_file(path)?;
+    let (file, temp) = temp_file(path)?;
     let perf = options.perf.clone();
     let render_options = SimulateOptions {
         until: None,
@@ -237,7 +206,13 @@ pub fn simulate_video(
         perf: perf.clone(),
     };
     let mut renderer = Renderer::new(spec, &render_options, false)?;
-    let mut sink = open_sink(format, file, temp.path.clone(), &config, options.bigtiff)?;
+    let mut sink = open_sink(
+        format,
+        file,
+        temp.path().to_owned(),
+        &config,
+        options.bigtiff,
+    )?;
     let bar = progress_bar(config.frames, options.progress);
     while let Some(chunk) = renderer.next_chunk() {
         timed(perf.as_deref(), Phase::EncodeWrite, || {
@@ -249,11 +224,7 @@ pub fn simulate_video(
         bar.inc(chunk.frames as u64);
     }
     timed(perf.as_deref(), Phase::Finalize, || sink.finish())?;
-    fs::rename(&temp.path, path).map_err(io(path, "rename into place"))?;
-    temp.keep = true;
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        let _ = File::open(parent).and_then(|d| d.sync_all());
-    }
+    temp.commit().map_err(io(path, "rename into place"))?;
     bar.finish_and_clear();
     Ok(path.to_owned())
 }

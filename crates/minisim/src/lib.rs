@@ -58,13 +58,13 @@
 #![deny(missing_docs)]
 
 pub use minisim_spec::{
-    Acquisition, Axis, Calcium, CellBleaching, Composite, Digitize, Ensembles, FocalDepth,
-    Indicator, Interpolation, Issue, Kinetics, Leakage, Locomotion, MODEL_VERSION, Morphology,
-    MotionCrop, MotionModel, Neuropil, Optics, Output, PRESETS, PhotonField, PlaceNeurons,
-    Population, Preset, PyImport, REGIONS, SCOPES, Spec, SpecDraft, SpecError, SpikeModel, Spikes,
-    Step, StepKind, Sweep, SweptSpec, TwoState, Unmapped, Vasculature, VesselLayer, Vignette,
-    parse_assignment, preset_names, steps, sweep,
+    Acquisition, Axis, FocalDepth, Issue, MODEL_VERSION, Optics, Output, PRESETS, Preset, PyImport,
+    REGIONS, SCOPES, Spec, SpecDraft, SpecError, Sweep, SweptSpec, Unmapped, parse_assignment,
+    preset_names, steps, sweep,
 };
+
+/// Every step kind's parameters, [`Step`] and [`StepKind`].
+pub use minisim_spec::steps::*;
 
 pub use minisim_render::{
     CellTable, Chunk, ChunkMovie, Csr, Geometry, GroundTruth, Movie, PerfTracker, Phase, PhaseTime,
