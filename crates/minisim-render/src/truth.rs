@@ -53,7 +53,8 @@ fn label(scene: &Scene, truth: &mut GroundTruth) {
             .vignette
             .iter()
             .zip(truth.vessels.iter())
-            .map(|(&v, &t)| gain * v as f64 * t as f64)
+            .zip(truth.dust.iter())
+            .map(|((&v, &t), &d)| gain * v as f64 * t as f64 * d as f64)
             .collect(),
         resting: &resting,
         prnu,

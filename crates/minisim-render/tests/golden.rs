@@ -3,7 +3,8 @@
 //!
 //! - `default_observed.txt`: the default spec's observed counts, whole (1000 frames).
 //! - `presets.txt`: every preset, every scope × region combination, the example specs
-//!   and `tests/data/features.json` (every opt-in feature the presets leave off), each
+//!   `tests/data/features.json` (every opt-in feature the presets leave off) and
+//!   `tests/data/dust.json` (the opt-in `dust` kind), each
 //!   rendered for 4 frames with the field of view cropped to at most 256 px per side
 //!   (pixel size, optics and every other field native), then the blake3 of the observed
 //!   movie and of every ground-truth array.
@@ -57,6 +58,7 @@ fn cases() -> Vec<(String, Spec)> {
         "examples/specs/gcamp8m-fast.json",
         "examples/specs/layered.json",
         "crates/minisim-render/tests/data/features.json",
+        "crates/minisim-render/tests/data/dust.json",
     ] {
         let text = std::fs::read_to_string(root.join(file)).unwrap();
         out.push((file.to_owned(), Spec::from_json(&text).unwrap()));

@@ -490,3 +490,35 @@ fn detectability_labels_follow_their_definition() {
         c.len()
     );
 }
+
+/// The opt-in `dust` stage multiplies the FOV by its truth map, which stays fixed on
+/// the sensor while the tissue moves, and darkens the mean of the recording.
+#[test]
+fn dust_is_a_static_transmission_map_on_the_sensor() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dust.json"),
+    )
+    .unwrap();
+    let spec = Spec::from_json(&text)
+        .unwrap()
+        .with_override("output.snapshot_stages", json!(["vignette", "dust"]))
+        .unwrap();
+    let rec = simulate(&spec, &SimulateOptions::default()).unwrap();
+    let (before, after) = (
+        rec.snapshot(StepKind::Vignette).unwrap(),
+        rec.snapshot(StepKind::Dust).unwrap(),
+    );
+    let map = &rec.truth.dust;
+    assert!(map.iter().any(|&t| t < 0.9), "no dark spot in the dust map");
+    for f in 0..before.shape()[0] {
+        let expected = &before.index_axis(ndarray::Axis(0), f) * map;
+        assert_eq!(after.index_axis(ndarray::Axis(0), f), expected, "frame {f}");
+    }
+    // Without the step the map is all ones and nothing else changes upstream.
+    let mut draft = spec.to_draft();
+    draft.steps.retain(|s| s.kind() != StepKind::Dust);
+    draft.output.snapshot_stages = vec![StepKind::Vignette];
+    let clean = simulate(&Spec::new(draft).unwrap(), &SimulateOptions::default()).unwrap();
+    assert!(clean.truth.dust.iter().all(|&t| t == 1.0));
+    assert_eq!(clean.snapshot(StepKind::Vignette), Some(before));
+}

@@ -49,7 +49,7 @@ impl Default for Spec {
         let draft = SpecDraft {
             seed: 0,
             acquisition: Acquisition::default(),
-            steps: StepKind::ALL.iter().map(|k| k.default_step()).collect(),
+            steps: StepKind::default_pipeline(),
             output: Output::default(),
         };
         Spec::new(draft).expect("the default spec is valid")
@@ -221,7 +221,7 @@ pub(crate) fn draft_from_value(value: Value) -> Result<SpecDraft, SpecError> {
         Some(v) => parse_at("output", v).map_err(|e| issues.push(e)).ok(),
     };
     let steps = match take("steps") {
-        None => Some(StepKind::ALL.iter().map(|k| k.default_step()).collect()),
+        None => Some(StepKind::default_pipeline()),
         Some(v) => parse_steps(v, &mut issues),
     };
     match (seed, acquisition, steps, output) {

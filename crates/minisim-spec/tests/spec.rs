@@ -42,7 +42,14 @@ fn shuffled_steps_give_equal_specs_and_keys() {
     let shuffled = Spec::from_value(value).unwrap();
     assert_eq!(shuffled, spec);
     assert_eq!(shuffled.cache_key(), spec.cache_key());
-    assert_eq!(shuffled.kinds(), StepKind::ALL.to_vec());
+    let pipeline: Vec<StepKind> = StepKind::ALL
+        .into_iter()
+        .filter(|k| k.in_default_pipeline())
+        .collect();
+    assert_eq!(shuffled.kinds(), pipeline);
+    // Opt-in kinds are not part of the default pipeline.
+    assert!(!pipeline.contains(&StepKind::Dust));
+    assert_eq!(pipeline.len(), StepKind::COUNT - 1);
 }
 
 #[test]

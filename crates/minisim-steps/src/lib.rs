@@ -18,6 +18,7 @@
 pub mod calcium;
 pub mod composite;
 pub mod digitize;
+pub mod dust;
 pub mod geometry;
 pub mod leakage;
 pub mod math;

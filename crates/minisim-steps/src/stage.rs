@@ -281,7 +281,7 @@ impl Prepared {
 }
 
 macro_rules! stage_table {
-    ($( $(#[$doc:meta])* $variant:ident($ty:ident) = $name:literal, $module:ident; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ident) = $name:literal, $module:ident, default = $in_default:literal; )*) => {
         /// What setup prepared, per kind (`None` for kinds the spec lacks).
         #[derive(Default)]
         pub struct Prepared {

@@ -3,7 +3,7 @@
 //! Each stage fills its own part (see `Stage::truth`): `place_neurons` the cell table's
 //! geometry and the focal depth, `spikes` the trains and rates, `calcium` ΔF/F,
 //! `composite` footprints and focus weights, `neuropil` its components and traces,
-//! `vasculature` the resting vessel map, `motion_crop` the path, `vignette`,
+//! `vasculature` the resting vessel map, `motion_crop` the path, `vignette`, `dust`,
 //! `photon_field` and `leakage` their maps and gains. [`GroundTruth::empty`] holds
 //! the value of every part whose stage is absent. The renderer then adds the
 //! detectability labels.
@@ -127,6 +127,8 @@ pub struct GroundTruth {
     pub vignette: Array2<f32>,
     /// Vessel transmission at rest over the FOV (`H × W`), ones without vessels.
     pub vessels: Array2<f32>,
+    /// Dust transmission over the FOV (`H × W`), ones without `dust`.
+    pub dust: Array2<f32>,
     /// Leakage electrons per frame over the FOV (`H × W`), zeros without `leakage`.
     pub leakage: Array2<f32>,
     /// Photon gain per frame (e⁻ per unit intensity incl. bleaching and flicker).
@@ -161,6 +163,7 @@ impl GroundTruth {
             motion_px: Array2::zeros((g.frames as usize, 2)),
             vignette: Array2::ones((h, w)),
             vessels: Array2::ones((h, w)),
+            dust: Array2::ones((h, w)),
             leakage: Array2::zeros((h, w)),
             photon_gain: Array1::zeros(0),
             focal_depth_um,
@@ -430,6 +433,7 @@ impl GroundTruth {
         out.push(("motion_px", TruthArray::F64(view(&self.motion_px))));
         out.push(("vignette", TruthArray::F32(view(&self.vignette))));
         out.push(("vessels", TruthArray::F32(view(&self.vessels))));
+        out.push(("dust", TruthArray::F32(view(&self.dust))));
         out.push(("leakage", TruthArray::F32(view(&self.leakage))));
         out.push(("photon_gain", TruthArray::F64(view(&self.photon_gain))));
         out.push((
@@ -552,6 +556,7 @@ impl GroundTruth {
             motion_px: get!("motion_px", F64, Ix2),
             vignette,
             vessels: get!("vessels", F32, Ix2),
+            dust: get!("dust", F32, Ix2),
             leakage: get!("leakage", F32, Ix2),
             photon_gain: get!("photon_gain", F64, ndarray::Ix1),
             focal_depth_um,

@@ -13,6 +13,7 @@ use crate::validate::Validator;
 mod calcium;
 mod composite;
 mod digitize;
+mod dust;
 mod leakage;
 mod motion_crop;
 mod neuropil;
@@ -26,6 +27,7 @@ mod vignette;
 pub use calcium::{Calcium, Indicator, Kinetics};
 pub use composite::Composite;
 pub use digitize::Digitize;
+pub use dust::Dust;
 pub use leakage::Leakage;
 pub use motion_crop::{Interpolation, Locomotion, MotionCrop, MotionModel};
 pub use neuropil::Neuropil;
@@ -39,8 +41,10 @@ pub use vignette::Vignette;
 /// The table of step kinds: one line per kind, in canonical pipeline order.
 ///
 /// `step_kind_table!(callback)` expands `callback! { … }` with one entry per kind,
-/// `Variant(ParamsType) = "json_name", module_name;` (the module name is also the
-/// `Spec` getter and the `minisim-steps` module of the kind). Every per-kind dispatch in
+/// `Variant(ParamsType) = "json_name", module_name, default = bool;` (the module name
+/// is also the `Spec` getter and the `minisim-steps` module of the kind; `default`
+/// says whether the kind is part of the default pipeline, the one a spec without
+/// `steps` gets). Every per-kind dispatch in
 /// the workspace is generated from this table, so adding a kind is one line here plus
 /// its modules: nothing else compiles until every table-driven match covers it.
 #[macro_export]
@@ -48,33 +52,35 @@ macro_rules! step_kind_table {
     ($callback:ident) => {
         $callback! {
             /// Somata in a slab around the focal plane.
-            PlaceNeurons(PlaceNeurons) = "place_neurons", place_neurons;
+            PlaceNeurons(PlaceNeurons) = "place_neurons", place_neurons, default = true;
             /// Spike trains.
-            Spikes(Spikes) = "spikes", spikes;
+            Spikes(Spikes) = "spikes", spikes, default = true;
             /// Indicator kinetics: spikes → ΔF/F.
-            Calcium(Calcium) = "calcium", calcium;
+            Calcium(Calcium) = "calcium", calcium, default = true;
             /// Cell footprints × fluorescence on the canvas.
-            Composite(Composite) = "composite", composite;
+            Composite(Composite) = "composite", composite, default = true;
             /// Smooth low-rank background.
-            Neuropil(Neuropil) = "neuropil", neuropil;
+            Neuropil(Neuropil) = "neuropil", neuropil, default = true;
             /// Absorbing vessels.
-            Vasculature(Vasculature) = "vasculature", vasculature;
+            Vasculature(Vasculature) = "vasculature", vasculature, default = true;
             /// Rigid motion and crop to the field of view.
-            MotionCrop(MotionCrop) = "motion_crop", motion_crop;
+            MotionCrop(MotionCrop) = "motion_crop", motion_crop, default = true;
             /// Radial falloff and aperture.
-            Vignette(Vignette) = "vignette", vignette;
+            Vignette(Vignette) = "vignette", vignette, default = true;
+            /// Debris on the optics: static blurred dark spots (opt-in).
+            Dust(Dust) = "dust", dust, default = false;
             /// Expected photoelectrons, bleaching, flicker.
-            PhotonField(PhotonField) = "photon_field", photon_field;
+            PhotonField(PhotonField) = "photon_field", photon_field, default = true;
             /// Dark current, hot pixels, bleed-through.
-            Leakage(Leakage) = "leakage", leakage;
+            Leakage(Leakage) = "leakage", leakage, default = true;
             /// The sensor: noise, gain, quantisation.
-            Digitize(Digitize) = "digitize", digitize;
+            Digitize(Digitize) = "digitize", digitize, default = true;
         }
     };
 }
 
 macro_rules! step_kinds {
-    ($( $(#[$doc:meta])* $variant:ident($ty:ident) = $name:literal, $getter:ident; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ident) = $name:literal, $getter:ident, default = $in_default:literal; )*) => {
         /// A step kind: a stage of the pipeline. Ordered canonically.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -99,6 +105,12 @@ macro_rules! step_kinds {
             /// The kind's JSON name (`"place_neurons"`), also the step's name.
             pub fn name(self) -> &'static str {
                 match self { $(StepKind::$variant => $name,)* }
+            }
+
+            /// True for kinds of the default pipeline (what `{}` renders); the others
+            /// are opt-in.
+            pub fn in_default_pipeline(self) -> bool {
+                match self { $(StepKind::$variant => $in_default,)* }
             }
 
             /// Position of the kind in canonical order (`ALL[k.index()] == k`).
@@ -157,6 +169,16 @@ pub enum Requirement {
 }
 
 impl StepKind {
+    /// The default pipeline: every kind with `default = true` in the table, in
+    /// canonical order, at its default parameters.
+    pub fn default_pipeline() -> Vec<Step> {
+        StepKind::ALL
+            .into_iter()
+            .filter(|k| k.in_default_pipeline())
+            .map(StepKind::default_step)
+            .collect()
+    }
+
     /// What this kind requires earlier in the spec.
     pub fn requires(self) -> Requirement {
         use StepKind::*;
@@ -165,7 +187,9 @@ impl StepKind {
             Spikes => Requirement::All(&[PlaceNeurons]),
             Calcium => Requirement::All(&[Spikes]),
             Composite => Requirement::All(&[PlaceNeurons, Calcium]),
-            Vasculature | MotionCrop | Vignette | PhotonField => Requirement::Any(&MOVIE_SOURCES),
+            Vasculature | MotionCrop | Vignette | Dust | PhotonField => {
+                Requirement::Any(&MOVIE_SOURCES)
+            }
             Leakage | Digitize => Requirement::All(&[PhotonField]),
         }
     }
