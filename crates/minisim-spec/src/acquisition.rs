@@ -62,10 +62,28 @@ impl Acquisition {
     }
 
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.at_least_one("frames", self.frames);
-        v.positive("frame_rate_hz", self.frame_rate_hz);
+        v.count(
+            "frames",
+            self.frames,
+            1,
+            100_000_000,
+            "10⁸ frames is over two months at 20 Hz",
+        );
+        v.range(
+            "frame_rate_hz",
+            self.frame_rate_hz,
+            0.1,
+            10_000.0,
+            "from time-lapse (0.1 Hz) to high-speed cameras (10 kHz)",
+        );
         if let Some(exposure) = self.exposure_ms {
-            v.positive("exposure_ms", exposure);
+            v.range_above(
+                "exposure_ms",
+                exposure,
+                0.0,
+                10_000.0,
+                "a frame's exposure, at most the longest frame period",
+            );
             let period = self.frame_period_ms();
             if exposure.is_finite() && period.is_finite() && exposure > period * (1.0 + 1e-12) {
                 v.fail(
@@ -75,17 +93,27 @@ impl Acquisition {
             }
         }
         for (i, &n) in self.fov_px.iter().enumerate() {
-            if n < 2 {
-                v.fail(
-                    &format!("fov_px[{i}]"),
-                    format!("must be at least 2 pixels (got {n})"),
-                );
-            }
+            v.count(
+                &format!("fov_px[{i}]"),
+                n as u64,
+                2,
+                16_384,
+                "image sensors have at most a few thousand pixels per side",
+            );
         }
-        v.positive("pixel_um", self.pixel_um);
+        v.range(
+            "pixel_um",
+            self.pixel_um,
+            0.05,
+            50.0,
+            "object-side pixels from below the diffraction limit to 50 µm",
+        );
         v.within("optics", |v| self.optics.validate(v));
     }
 }
+
+/// Deepest imaging plane in scattering lengths: below e^-20 of the light is ballistic.
+pub const MAX_DEPTH_IN_LS: f64 = 20.0;
 
 /// Objective/GRIN optics and the tissue they look into.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,29 +238,77 @@ impl Optics {
     }
 
     fn validate(&self, v: &mut Validator) {
-        if !(self.tissue_index.is_finite() && self.tissue_index >= 1.0) {
-            v.fail(
-                "tissue_index",
-                format!("must be at least 1 (got {})", self.tissue_index),
-            );
-        }
-        if !(self.na.is_finite() && self.na > 0.0 && self.na < self.tissue_index) {
+        v.range(
+            "tissue_index",
+            self.tissue_index,
+            1.0,
+            1.7,
+            "from air to the densest immersion media",
+        );
+        v.range(
+            "na",
+            self.na,
+            0.05,
+            1.5,
+            "GRIN lenses and objectives span 0.1–1.0; below 0.05 the depth of field exceeds any slab",
+        );
+        if self.na.is_finite() && self.tissue_index.is_finite() && self.na >= self.tissue_index {
             v.fail(
                 "na",
                 format!(
-                    "must satisfy 0 < na < tissue_index (got na = {}, tissue_index = {})",
+                    "must be below tissue_index, the largest NA light in the tissue can have (got na = {}, tissue_index = {})",
                     self.na, self.tissue_index
                 ),
             );
         }
-        v.positive("emission_nm", self.emission_nm);
-        v.non_negative("aberration_um", self.aberration_um);
-        v.positive("scattering_length_um", self.scattering_length_um);
+        v.range(
+            "emission_nm",
+            self.emission_nm,
+            350.0,
+            1100.0,
+            "fluorophores emit between near-UV and near-infrared",
+        );
+        v.range(
+            "aberration_um",
+            self.aberration_um,
+            0.0,
+            50.0,
+            "an RMS blur beyond 50 µm leaves no cellular resolution",
+        );
+        v.range(
+            "scattering_length_um",
+            self.scattering_length_um,
+            10.0,
+            5000.0,
+            "brain tissue scatters over 50–200 µm in the visible; below 10 µm no ballistic light survives a soma",
+        );
         if let FocalDepth::Um(d) = self.focal_depth_um {
-            v.non_negative("focal_depth_um", d);
+            v.range(
+                "focal_depth_um",
+                d,
+                0.0,
+                3000.0,
+                "working distances of miniscope optics are below 3 mm",
+            );
+            let ls = self.scattering_length_um;
+            if d.is_finite() && ls.is_finite() && ls > 0.0 && d / ls > MAX_DEPTH_IN_LS {
+                v.fail(
+                    "focal_depth_um",
+                    format!(
+                        "must be at most {MAX_DEPTH_IN_LS} scattering lengths ({} µm) deep (got {d} µm); beyond that less than e^-{MAX_DEPTH_IN_LS} of the light is ballistic and no image forms",
+                        MAX_DEPTH_IN_LS * ls
+                    ),
+                );
+            }
         }
         if let Some(r) = self.field_curvature_radius_um {
-            v.positive("field_curvature_radius_um", r);
+            v.range(
+                "field_curvature_radius_um",
+                r,
+                100.0,
+                1e7,
+                "Petzval radii of miniscope optics are millimetres; 10 m is flat",
+            );
         }
     }
 }

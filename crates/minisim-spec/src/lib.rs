@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod acquisition;
+mod duplicates;
 mod error;
 mod overrides;
 mod presets;
@@ -28,7 +29,8 @@ pub mod steps;
 mod sweep;
 mod validate;
 
-pub use acquisition::{Acquisition, FocalDepth, Optics};
+pub use acquisition::{Acquisition, FocalDepth, MAX_DEPTH_IN_LS, Optics};
+pub use spec::MAX_BLUR_PX;
 pub use error::{Issue, SpecError};
 pub use overrides::parse_assignment;
 pub use presets::{PRESETS, Preset, REGIONS, SCOPES, preset_names};
@@ -38,6 +40,7 @@ pub use spec::{Output, Spec, SpecDraft};
 /// with its module in `steps/`).
 pub use steps::*;
 pub use sweep::{Axis, Sweep, SweptSpec, sweep};
+pub use validate::Bound;
 
 /// Version of the physical model. Part of every cache key: bump it in any change that
 /// alters the output of an unchanged spec, and refresh the golden files

@@ -232,6 +232,7 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
         column: e.column(),
         message: e.to_string(),
     })?;
+    crate::duplicates::check(text)?;
     let mut out = Vec::new();
     let mut top = Obj::new("", Some(&root))?;
     let seed = match top.raw("seed") {

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::error::{Issue, SpecError};
 use crate::steps::{Requirement, Step, StepKind};
-use crate::validate::Validator;
+use crate::validate::{Bound, Validator};
 use crate::{Acquisition, MODEL_VERSION};
 
 /// What the recording keeps besides the observed movie.
@@ -111,6 +111,7 @@ impl Spec {
             column: e.column(),
             message: strip_position(&e.to_string()),
         })?;
+        crate::duplicates::check(text)?;
         Spec::from_value(value)
     }
 
@@ -317,8 +318,169 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// Largest defocus blur (σ of the ballistic PSF) a footprint may have, px: patches
+/// are rasterised at full resolution, so wider blurs cost memory and time without
+/// changing the image beyond a smooth haze (the neuropil's job).
+pub const MAX_BLUR_PX: f64 = 100.0;
+
+/// The rules that keep every cell renderable: the defocus blur of the farthest cell
+/// from focus in pixels, and (with `"auto"` focus) the depth in scattering lengths.
+fn representable(p: &crate::steps::PlaceNeurons, a: &Acquisition, v: &mut Validator) {
+    let o = &a.optics;
+    if !(o.na.is_finite() && o.tissue_index.is_finite() && o.na < o.tissue_index) {
+        return;
+    }
+    // Depth ranges (below the surface) of every population, or the slab.
+    let focal = o.focal_depth_um.um();
+    let mut spans: Vec<(String, f64, f64)> = Vec::new();
+    match &p.populations {
+        Some(pops) => {
+            for (i, q) in pops.iter().enumerate() {
+                let at = format!("steps.place_neurons.populations[{i}]");
+                if let Some(pos) = &q.positions_um {
+                    let depths = pos.iter().map(|c| c[0]);
+                    let lo = depths.clone().fold(f64::INFINITY, f64::min);
+                    let hi = depths.fold(f64::NEG_INFINITY, f64::max);
+                    if lo <= hi {
+                        spans.push((format!("{at}.positions_um"), lo, hi));
+                    }
+                } else if let Some([lo, hi]) = q.depth_range_um {
+                    spans.push((format!("{at}.depth_range_um"), lo, hi));
+                } else {
+                    let f = focal.unwrap_or(0.0);
+                    spans.push((
+                        "steps.place_neurons.slab_um".into(),
+                        f - p.slab_um / 2.0,
+                        f + p.slab_um / 2.0,
+                    ));
+                }
+            }
+        }
+        None => {
+            let f = focal.unwrap_or(0.0);
+            spans.push((
+                "steps.place_neurons.slab_um".into(),
+                f - p.slab_um / 2.0,
+                f + p.slab_um / 2.0,
+            ));
+        }
+    }
+    let all_lo = spans.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
+    let all_hi = spans.iter().map(|s| s.2).fold(f64::NEG_INFINITY, f64::max);
+    let ls = o.scattering_length_um;
+    if focal.is_none() && all_hi.is_finite() && ls.is_finite() && all_hi / ls > crate::acquisition::MAX_DEPTH_IN_LS {
+        v.fail(
+            "acquisition.optics.focal_depth_um",
+            format!(
+                "\"auto\" may focus as deep as the deepest cell ({all_hi} µm), more than {} scattering lengths ({} µm); place the populations shallower",
+                crate::acquisition::MAX_DEPTH_IN_LS,
+                crate::acquisition::MAX_DEPTH_IN_LS * ls
+            ),
+        );
+    }
+    let tan = o.half_angle_rad().tan();
+    let diffraction = 0.21 * o.emission_nm / 1000.0 / o.na;
+    for (path, lo, hi) in &spans {
+        // Farthest distance from the focal plane a cell of this span can have.
+        let z = match focal {
+            Some(f) => (f - lo).abs().max((hi - f).abs()),
+            None => all_hi - all_lo,
+        };
+        let sigma_um = (diffraction.powi(2) + o.aberration_um.powi(2) + (z * tan / 2.0).powi(2)).sqrt();
+        let sigma_px = sigma_um / a.pixel_um;
+        if sigma_px.is_finite() && sigma_px > MAX_BLUR_PX {
+            v.fail(
+                path,
+                format!(
+                    "puts cells up to {z:.0} µm from focus, blurred over {sigma_px:.0} px (σ of the PSF at {} µm pixels); at most {MAX_BLUR_PX} px can be rendered: bring the cells closer to focus or use larger pixels",
+                    a.pixel_um
+                ),
+            );
+        }
+    }
+    let r_px = p.soma_radius_mean_um / a.pixel_um;
+    if r_px.is_finite() && r_px > 4.0 * MAX_BLUR_PX {
+        v.fail(
+            "steps.place_neurons.soma_radius_mean_um",
+            format!(
+                "is {r_px:.0} px at {} µm pixels; at most {} px can be rendered: use larger pixels",
+                a.pixel_um,
+                4.0 * MAX_BLUR_PX
+            ),
+        );
+    }
+}
+
 fn validate(draft: &SpecDraft) -> Result<(), SpecError> {
     let mut v = Validator::new();
+    check(draft, &mut v);
+    v.finish()
+}
+
+impl Spec {
+    /// Every numeric field's valid interval with its reason, as validation checks it,
+    /// at the paths of a spec with every optional block present (populations with
+    /// every field, vessel layers, per-cell bleaching, explicit kinetics, `dust`).
+    /// Cross-field rules (decay ≥ 1.5 × rise, na < tissue_index, the renderable blur)
+    /// come on top; docs/bounds.md lists both.
+    pub fn bounds() -> Vec<Bound> {
+        use crate::steps::{
+            Calcium, CellBleaching, Dust, Population, Spikes, VesselLayer,
+        };
+        let mut draft = Spec::default().into_draft();
+        draft.acquisition.exposure_ms = Some(10.0);
+        draft.acquisition.optics.field_curvature_radius_um = Some(2000.0);
+        let kinetics = |c: &mut Calcium| {
+            c.rise_ms = Some(50.0);
+            c.decay_ms = Some(500.0);
+            c.dff_per_spike = Some(0.2);
+        };
+        for step in &mut draft.steps {
+            match step {
+                Step::PlaceNeurons(p) => {
+                    let mut calcium = Calcium::default();
+                    kinetics(&mut calcium);
+                    p.populations = Some(vec![Population {
+                        name: Some("all".into()),
+                        density_per_mm3: Some(1e4),
+                        depth_range_um: Some([100.0, 200.0]),
+                        positions_um: Some(vec![[150.0, 10.0, 10.0]]),
+                        soma_radius_mean_um: Some(6.0),
+                        soma_radius_sd_um: Some(1.0),
+                        soma_aspect_sd: Some(0.1),
+                        nucleus_fraction: Some(0.5),
+                        morphology: None,
+                        irregularity: Some(0.0),
+                        min_separation_um: Some(10.0),
+                        expression_sigma: Some(0.4),
+                        expression_scale: Some(1.0),
+                        activity: Some(Spikes::default()),
+                        calcium: Some(calcium),
+                    }]);
+                }
+                Step::Calcium(c) => kinetics(c),
+                Step::Vasculature(p) => p.layers = Some(vec![VesselLayer::default()]),
+                Step::PhotonField(p) => p.cell_bleaching = Some(CellBleaching::default()),
+                Step::Spikes(_)
+                | Step::Composite(_)
+                | Step::Neuropil(_)
+                | Step::MotionCrop(_)
+                | Step::Vignette(_)
+                | Step::Dust(_)
+                | Step::Leakage(_)
+                | Step::Digitize(_) => {}
+            }
+        }
+        draft.steps.push(Step::Dust(Dust::default()));
+        draft.steps.sort_by_key(Step::kind);
+        let mut v = Validator::new();
+        check(&draft, &mut v);
+        v.bounds().to_vec()
+    }
+}
+
+/// Run every rule of a draft through `v`.
+fn check(draft: &SpecDraft, v: &mut Validator) {
     v.within("acquisition", |v| draft.acquisition.validate(v));
 
     let kinds: Vec<StepKind> = draft.steps.iter().map(Step::kind).collect();
@@ -361,7 +523,7 @@ fn validate(draft: &SpecDraft) -> Result<(), SpecError> {
         let fov_um = draft.acquisition.fov_um();
         let smallest = fov_um[0].min(fov_um[1]);
         let diameter = 2.0 * p.soma_radius_mean_um;
-        if diameter.is_finite() && smallest.is_finite() && diameter > smallest {
+        if diameter.is_finite() && smallest.is_finite() && smallest > 0.0 && diameter > smallest {
             v.fail(
                 "steps.place_neurons.soma_radius_mean_um",
                 format!(
@@ -412,6 +574,13 @@ fn validate(draft: &SpecDraft) -> Result<(), SpecError> {
             }
         }
     }
+    if let Some(Step::PlaceNeurons(p)) = draft
+        .steps
+        .iter()
+        .find(|s| s.kind() == StepKind::PlaceNeurons)
+    {
+        representable(p, &draft.acquisition, v);
+    }
     if draft.acquisition.optics.focal_depth_um == crate::FocalDepth::Auto {
         let placed = draft.steps.iter().find_map(|s| {
             if let Step::PlaceNeurons(p) = s {
@@ -434,7 +603,15 @@ fn validate(draft: &SpecDraft) -> Result<(), SpecError> {
         }
     }
     for (i, stage) in draft.output.snapshot_stages.iter().enumerate() {
-        if !seen.contains(stage) {
+        if let Some(j) = draft.output.snapshot_stages[..i]
+            .iter()
+            .position(|s| s == stage)
+        {
+            v.fail(
+                &format!("output.snapshot_stages[{i}]"),
+                format!("stage `{stage}` is already listed at output.snapshot_stages[{j}]; list each stage once"),
+            );
+        } else if !seen.contains(stage) {
             v.fail(
                 &format!("output.snapshot_stages[{i}]"),
                 format!("stage `{stage}` is not a step of this spec"),
@@ -446,5 +623,4 @@ fn validate(draft: &SpecDraft) -> Result<(), SpecError> {
             );
         }
     }
-    v.finish()
 }

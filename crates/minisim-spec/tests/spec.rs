@@ -178,7 +178,7 @@ fn each_validator_names_its_path() {
             "zero frames",
             json!({"acquisition": {"frames": 0}}),
             "acquisition.frames",
-            "at least 1",
+            "must lie in [1, 1e8] (got 0)",
         ),
         (
             "duplicate kind",
@@ -214,13 +214,13 @@ fn each_validator_names_its_path() {
             "na zero",
             json!({"acquisition": {"optics": {"na": 0.0}}}),
             "acquisition.optics.na",
-            "0 < na < tissue_index",
+            "must lie in [0.05, 1.5] (got 0)",
         ),
         (
             "na above index",
             json!({"acquisition": {"optics": {"na": 1.4}}}),
             "acquisition.optics.na",
-            "0 < na < tissue_index",
+            "must be below tissue_index",
         ),
         (
             "soma larger than fov",
@@ -232,43 +232,43 @@ fn each_validator_names_its_path() {
             "bit depth 0",
             json!({"steps": [{"kind": "neuropil"}, {"kind": "photon_field"}, {"kind": "digitize", "bit_depth": 0}]}),
             "steps.digitize.bit_depth",
-            "1 <= bit_depth <= 16",
+            "must lie in [1, 16] (got 0)",
         ),
         (
             "bit depth 17",
             json!({"steps": [{"kind": "neuropil"}, {"kind": "photon_field"}, {"kind": "digitize", "bit_depth": 17}]}),
             "steps.digitize.bit_depth",
-            "1 <= bit_depth <= 16",
+            "must lie in [1, 16] (got 17)",
         ),
         (
             "negative rate",
             json!({"steps": [{"kind": "place_neurons"}, {"kind": "spikes", "rate_median_hz": -1}]}),
             "steps.spikes.rate_median_hz",
-            "positive",
+            "must lie in (0, 50] (got -1)",
         ),
         (
             "zero frame rate",
             json!({"acquisition": {"frame_rate_hz": 0}}),
             "acquisition.frame_rate_hz",
-            "positive",
+            "must lie in [0.1, 10000] (got 0)",
         ),
         (
             "negative duration",
             json!({"steps": [{"kind": "neuropil", "time_constant_s": -2}]}),
             "steps.neuropil.time_constant_s",
-            "positive",
+            "must lie in (0, 1e5] (got -2)",
         ),
         (
             "fraction above 1",
             json!({"steps": [{"kind": "neuropil"}, {"kind": "vasculature", "absorption": 1.5}]}),
             "steps.vasculature.absorption",
-            "[0, 1]",
+            "must lie in [0, 1] (got 1.5)",
         ),
         (
             "fraction below 0",
             json!({"steps": [{"kind": "neuropil", "population_coupling": -0.1}]}),
             "steps.neuropil.population_coupling",
-            "[0, 1]",
+            "must lie in [0, 1] (got -0.1)",
         ),
         (
             "exposure too long",
@@ -280,7 +280,7 @@ fn each_validator_names_its_path() {
             "decay not above rise",
             json!({"steps": [{"kind": "place_neurons"}, {"kind": "spikes"}, {"kind": "calcium", "rise_ms": 50, "decay_ms": 30}]}),
             "steps.calcium.decay_ms",
-            "must be greater than rise_ms (got 30 ≤ 50)",
+            "must be at least 1.5 × rise_ms (got 30 < 75)",
         ),
         (
             "custom incomplete",
@@ -310,7 +310,37 @@ fn each_validator_names_its_path() {
             "fov too small",
             json!({"acquisition": {"fov_px": [1, 64]}}),
             "acquisition.fov_px[0]",
-            "at least 2",
+            "must lie in [2, 16384] (got 1)",
+        ),
+        (
+            "decay within 1.5 × rise",
+            json!({"steps": [{"kind": "place_neurons"}, {"kind": "spikes"}, {"kind": "calcium", "rise_ms": 50, "decay_ms": 60}]}),
+            "steps.calcium.decay_ms",
+            "must be at least 1.5 × rise_ms (got 60 < 75)",
+        ),
+        (
+            "duplicate snapshot stage",
+            json!({"output": {"snapshot_stages": ["composite", "vignette", "composite"]}}),
+            "output.snapshot_stages[2]",
+            "already listed at output.snapshot_stages[0]",
+        ),
+        (
+            "blur too wide to render",
+            json!({"acquisition": {"pixel_um": 0.2, "optics": {"na": 0.8}}, "steps": [{"kind": "place_neurons", "slab_um": 1500}]}),
+            "steps.place_neurons.slab_um",
+            "at most 100 px can be rendered",
+        ),
+        (
+            "focus beyond 20 scattering lengths",
+            json!({"acquisition": {"optics": {"focal_depth_um": 2500, "scattering_length_um": 100}}}),
+            "acquisition.optics.focal_depth_um",
+            "at most 20 scattering lengths",
+        ),
+        (
+            "radius sd above the mean",
+            json!({"steps": [{"kind": "place_neurons", "soma_radius_sd_um": 7}]}),
+            "steps.place_neurons.soma_radius_sd_um",
+            "at most soma_radius_mean_um",
         ),
         (
             "name disagrees",
@@ -344,8 +374,8 @@ fn each_validator_names_its_path() {
 #[test]
 fn all_issues_are_reported_together() {
     let err = error_of(r#"{"acquisition": {"frames": 0, "pixel_um": -1}}"#);
-    assert_issue(&err, "acquisition.frames", "at least 1");
-    assert_issue(&err, "acquisition.pixel_um", "positive");
+    assert_issue(&err, "acquisition.frames", "must lie in [1, 1e8] (got 0)");
+    assert_issue(&err, "acquisition.pixel_um", "must lie in [0.05, 50] (got -1)");
 }
 
 #[test]
@@ -355,7 +385,7 @@ fn overrides_validate_and_leave_the_original_alone() {
     let err = base
         .with_override("acquisition.optics.na", json!(-1))
         .unwrap_err();
-    assert_issue(&err, "acquisition.optics.na", "0 < na < tissue_index");
+    assert_issue(&err, "acquisition.optics.na", "must lie in [0.05, 1.5] (got -1)");
     assert_eq!(base, before);
     let ok = base
         .with_assignment("steps.spikes.ensembles.count=5")

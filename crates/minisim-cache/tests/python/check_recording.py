@@ -10,7 +10,7 @@ import scipy.sparse
 
 entry = Path(sys.argv[1])
 manifest = json.loads((entry / "recording.json").read_text())
-assert manifest["format_version"] == 2, manifest["format_version"]
+assert manifest["format_version"] == 3, manifest["format_version"]
 
 arrays = {}
 for name, meta in manifest["arrays"].items():
@@ -46,6 +46,7 @@ assert (arrays["cells_in_focus"] == (arrays["cells_focus_weight"] >= 0.5)).all()
 assert np.allclose(arrays["cells_peak_dff"], arrays["calcium_dff"].max(axis=1, initial=0.0))
 assert arrays["cells_detectable"].any()
 assert arrays["motion_px"].shape == (frames, 2)
+assert arrays["dust"].shape == (h, w) and (arrays["dust"] <= 1).all()
 spikes = np.split(arrays["spikes_times"], arrays["spikes_indptr"][1:-1])
 assert len(spikes) == n
 assert all((np.diff(s) >= 0).all() for s in spikes)

@@ -115,31 +115,39 @@ impl Calcium {
             }
         }
         let k = self.kinetics();
-        if !k.rise_ms.is_nan() {
-            v.positive("rise_ms", k.rise_ms);
+        if let Some(r) = self.rise_ms {
+            v.range_above("rise_ms", r, 0.0, 5000.0, "indicators rise in 1–500 ms");
         }
-        if !k.decay_ms.is_nan() {
-            v.positive("decay_ms", k.decay_ms);
-            if k.decay_ms <= k.rise_ms {
-                v.fail(
-                    "decay_ms",
-                    format!(
-                        "must be greater than rise_ms (got {} ≤ {})",
-                        k.decay_ms, k.rise_ms
-                    ),
-                );
-            }
+        if let Some(d) = self.decay_ms {
+            v.range_above("decay_ms", d, 0.0, 60_000.0, "indicators decay in 0.05–10 s");
         }
-        if !k.dff_per_spike.is_nan() {
-            v.positive("dff_per_spike", k.dff_per_spike);
-        }
-        v.positive("saturation_dff", self.saturation_dff);
-        if !(self.hill_n.is_finite() && self.hill_n >= 0.5) {
+        if k.decay_ms.is_finite() && k.rise_ms.is_finite() && k.decay_ms < 1.5 * k.rise_ms {
             v.fail(
-                "hill_n",
-                format!("must be at least 0.5 (got {})", self.hill_n),
+                "decay_ms",
+                format!(
+                    "must be at least 1.5 × rise_ms (got {} < {}); the double-exponential kernel degenerates as decay approaches rise",
+                    k.decay_ms,
+                    1.5 * k.rise_ms
+                ),
             );
         }
-        v.fraction("kinetics_cv", self.kinetics_cv);
+        if let Some(a) = self.dff_per_spike {
+            v.range_above("dff_per_spike", a, 0.0, 50.0, "one spike raises ΔF/F by 0.01–1");
+        }
+        v.range_above(
+            "saturation_dff",
+            self.saturation_dff,
+            0.0,
+            1000.0,
+            "indicators saturate at ΔF/F of 1–100",
+        );
+        v.range(
+            "hill_n",
+            self.hill_n,
+            0.5,
+            10.0,
+            "Hill coefficients of calcium indicators are 1–4",
+        );
+        v.range("kinetics_cv", self.kinetics_cv, 0.0, 1.0, "a coefficient of variation");
     }
 }

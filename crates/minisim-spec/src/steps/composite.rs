@@ -38,10 +38,28 @@ impl Default for Composite {
 
 impl Composite {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.open_range("psf_truncation", self.psf_truncation, 0.0, 0.5);
-        v.fraction("nucleus_brightness", self.nucleus_brightness);
-        v.fraction("scatter_collection", self.scatter_collection);
-        v.non_negative("halo_spread", self.halo_spread);
-        v.positive("resting_brightness", self.resting_brightness);
+        v.range(
+            "psf_truncation",
+            self.psf_truncation,
+            1e-6,
+            0.49,
+            "footprints are cut below this fraction of their peak; below 1e-6 they grow without changing the image",
+        );
+        v.range("nucleus_brightness", self.nucleus_brightness, 0.0, 1.0, "relative to the cytoplasm");
+        v.range("scatter_collection", self.scatter_collection, 0.0, 1.0, "a fraction of the scattered light");
+        v.range(
+            "halo_spread",
+            self.halo_spread,
+            0.0,
+            2.0,
+            "the halo widens by at most the tissue path (µm per µm)",
+        );
+        v.range_above(
+            "resting_brightness",
+            self.resting_brightness,
+            0.0,
+            1000.0,
+            "intensity units, 1 = an in-focus soma",
+        );
     }
 }

@@ -48,22 +48,25 @@ impl Digitize {
     }
 
     pub(crate) fn validate(&self, v: &mut Validator) {
-        if !(1..=16).contains(&self.bit_depth) {
-            v.fail(
-                "bit_depth",
-                format!("must satisfy 1 <= bit_depth <= 16 (got {})", self.bit_depth),
-            );
-        }
-        v.positive("gain_dn_per_e", self.gain_dn_per_e);
-        v.non_negative("read_noise_e", self.read_noise_e);
-        v.non_negative("black_level_dn", self.black_level_dn);
-        v.positive("full_well_e", self.full_well_e);
-        if !(self.prnu_sd.is_finite() && (0.0..0.5).contains(&self.prnu_sd)) {
-            v.fail(
-                "prnu_sd",
-                format!("must lie in [0, 0.5) (got {})", self.prnu_sd),
-            );
-        }
-        v.non_negative("row_noise_e", self.row_noise_e);
+        v.count(
+            "bit_depth",
+            self.bit_depth as u64,
+            1,
+            16,
+            "counts are stored as 16-bit integers",
+        );
+        v.range_above("gain_dn_per_e", self.gain_dn_per_e, 0.0, 1000.0, "a conversion gain");
+        let e = "electrons RMS; sensors read 0.5–50 e⁻";
+        v.range("read_noise_e", self.read_noise_e, 0.0, 10_000.0, e);
+        v.range("black_level_dn", self.black_level_dn, 0.0, 65_535.0, "a count");
+        v.range_above(
+            "full_well_e",
+            self.full_well_e,
+            0.0,
+            1e8,
+            "pixels hold 1e3–1e6 electrons",
+        );
+        v.range("prnu_sd", self.prnu_sd, 0.0, 0.49, "pixel gain spread; sensors have 0.5–2 %");
+        v.range("row_noise_e", self.row_noise_e, 0.0, 10_000.0, e);
     }
 }

@@ -39,21 +39,21 @@ impl Default for Dust {
 
 impl Dust {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.non_negative("particles_per_mm2", self.particles_per_mm2);
-        v.positive("diameter_um", self.diameter_um);
-        if !(self.diameter_sigma.is_finite() && (0.0..=2.0).contains(&self.diameter_sigma)) {
-            v.fail(
-                "diameter_sigma",
-                format!("must lie in [0, 2] (got {})", self.diameter_sigma),
-            );
-        }
+        v.range(
+            "particles_per_mm2",
+            self.particles_per_mm2,
+            0.0,
+            100_000.0,
+            "beyond this the optics are opaque",
+        );
+        v.range_above("diameter_um", self.diameter_um, 0.0, 500.0, "debris of 1–100 µm");
+        v.range("diameter_sigma", self.diameter_sigma, 0.0, 2.0, "a lognormal σ");
         let [lo, hi] = self.opacity;
-        if !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo <= hi && hi <= 1.0) {
-            v.fail(
-                "opacity",
-                format!("must satisfy 0 <= min <= max <= 1 (got [{lo}, {hi}])"),
-            );
+        v.range("opacity[0]", lo, 0.0, 1.0, "a fraction of the light");
+        v.range("opacity[1]", hi, 0.0, 1.0, "a fraction of the light");
+        if lo.is_finite() && hi.is_finite() && lo > hi {
+            v.fail("opacity", format!("must satisfy min <= max (got [{lo}, {hi}])"));
         }
-        v.non_negative("blur_um", self.blur_um);
+        v.range("blur_um", self.blur_um, 0.0, 500.0, "a defocus blur SD");
     }
 }

@@ -83,14 +83,21 @@ impl Default for Locomotion {
 
 impl Locomotion {
     fn validate(&self, v: &mut Validator) {
-        v.positive("gait_hz", self.gait_hz);
-        v.non_negative("gait_wander_hz", self.gait_wander_hz);
-        v.positive("gait_wander_tau_s", self.gait_wander_tau_s);
-        v.positive("resonance_hz", self.resonance_hz);
-        v.positive("damping_ratio", self.damping_ratio);
-        v.positive("noise_tau_s", self.noise_tau_s);
-        v.non_negative("amplitude_um", self.amplitude_um);
-        v.fraction("locomotion_fraction", self.locomotion_fraction);
+        v.range_above("gait_hz", self.gait_hz, 0.0, 30.0, "rodent stride rates are 2–15 Hz");
+        v.range("gait_wander_hz", self.gait_wander_hz, 0.0, 10.0, "a frequency spread");
+        let tau = "a correlation time";
+        v.range_above("gait_wander_tau_s", self.gait_wander_tau_s, 0.0, 1000.0, tau);
+        v.range_above(
+            "resonance_hz",
+            self.resonance_hz,
+            0.0,
+            200.0,
+            "brain–skull resonances are 1–50 Hz",
+        );
+        v.range_above("damping_ratio", self.damping_ratio, 0.0, 10.0, "a damping ratio");
+        v.range_above("noise_tau_s", self.noise_tau_s, 0.0, 1000.0, tau);
+        v.range("amplitude_um", self.amplitude_um, 0.0, 100.0, "brain motion is 0.1–20 µm RMS");
+        v.range("locomotion_fraction", self.locomotion_fraction, 0.0, 1.0, "a fraction");
     }
 }
 
@@ -144,11 +151,23 @@ impl Default for MotionCrop {
 
 impl MotionCrop {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.non_negative("ou_sigma_um", self.ou_sigma_um);
-        v.positive("ou_tau_s", self.ou_tau_s);
-        v.non_negative("jump_rate_hz", self.jump_rate_hz);
-        v.non_negative("jump_um", self.jump_um);
-        v.positive("max_shift_um", self.max_shift_um);
+        v.range("ou_sigma_um", self.ou_sigma_um, 0.0, 100.0, "brain motion is 0.1–20 µm RMS");
+        v.range_above("ou_tau_s", self.ou_tau_s, 0.0, 10_000.0, "a correlation time");
+        v.range(
+            "jump_rate_hz",
+            self.jump_rate_hz,
+            0.0,
+            10.0,
+            "jumps (licks, grooming) happen a few times per minute",
+        );
+        v.range("jump_um", self.jump_um, 0.0, 100.0, "a jump of the brain");
+        v.range_above(
+            "max_shift_um",
+            self.max_shift_um,
+            0.0,
+            500.0,
+            "the canvas grows by this margin; real displacements stay below 50 µm",
+        );
         v.within("locomotion", |v| self.locomotion.validate(v));
         match (&self.trajectory_um, self.model) {
             (None, MotionModel::Trajectory) => {
@@ -175,14 +194,12 @@ impl MotionCrop {
             }
             _ => {}
         }
-        if !(1..=16).contains(&self.exposure_blur_samples) {
-            v.fail(
-                "exposure_blur_samples",
-                format!(
-                    "must satisfy 1 <= exposure_blur_samples <= 16 (got {})",
-                    self.exposure_blur_samples
-                ),
-            );
-        }
+        v.count(
+            "exposure_blur_samples",
+            self.exposure_blur_samples as u64,
+            1,
+            16,
+            "positions averaged per exposure; 16 resolves any blur below a pixel",
+        );
     }
 }

@@ -45,12 +45,24 @@ impl Default for Neuropil {
 
 impl Neuropil {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.at_least_one("components", self.components);
-        v.positive("spatial_scale_um", self.spatial_scale_um);
-        v.non_negative("amplitude", self.amplitude);
-        v.fraction("spatial_contrast", self.spatial_contrast);
-        v.positive("time_constant_s", self.time_constant_s);
-        v.non_negative("trace_sd", self.trace_sd);
-        v.fraction("population_coupling", self.population_coupling);
+        v.count("components", self.components, 1, 64, "a low-rank background");
+        v.range(
+            "spatial_scale_um",
+            self.spatial_scale_um,
+            1.0,
+            10_000.0,
+            "from a soma to beyond any field of view",
+        );
+        v.range("amplitude", self.amplitude, 0.0, 1000.0, "intensity units, 1 = an in-focus soma");
+        v.range("spatial_contrast", self.spatial_contrast, 0.0, 1.0, "a relative modulation");
+        v.range_above(
+            "time_constant_s",
+            self.time_constant_s,
+            0.0,
+            100_000.0,
+            "background fluctuations last from ms to a day",
+        );
+        v.range("trace_sd", self.trace_sd, 0.0, 10.0, "a ΔF/F standard deviation");
+        v.range("population_coupling", self.population_coupling, 0.0, 1.0, "a fraction");
     }
 }

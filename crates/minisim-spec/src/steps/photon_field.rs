@@ -55,10 +55,22 @@ impl Default for CellBleaching {
 
 impl CellBleaching {
     fn validate(&self, v: &mut Validator) {
-        v.non_negative("susceptibility_per_s", self.susceptibility_per_s);
-        v.positive("turnover_tau_s", self.turnover_tau_s);
-        v.non_negative("excitation_intensity", self.excitation_intensity);
-        v.fraction("excitation_edge_ratio", self.excitation_edge_ratio);
+        v.range(
+            "susceptibility_per_s",
+            self.susceptibility_per_s,
+            0.0,
+            10.0,
+            "GFP-type indicators bleach at ~1e-5 per s at typical 1P excitation",
+        );
+        v.range_above("turnover_tau_s", self.turnover_tau_s, 0.0, 1e9, "a time constant");
+        v.range(
+            "excitation_intensity",
+            self.excitation_intensity,
+            0.0,
+            1000.0,
+            "relative to a typical continuous level",
+        );
+        v.range("excitation_edge_ratio", self.excitation_edge_ratio, 0.0, 1.0, "a ratio");
     }
 }
 
@@ -77,17 +89,29 @@ impl Default for PhotonField {
 
 impl PhotonField {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.positive("photons_per_unit", self.photons_per_unit);
-        v.fraction("bleach_amplitude", self.bleach_amplitude);
-        v.positive("bleach_time_constant_s", self.bleach_time_constant_s);
-        v.non_negative("flicker_sd", self.flicker_sd);
-        if self.flicker_sd.is_finite() && self.flicker_sd >= 0.5 {
-            v.fail(
-                "flicker_sd",
-                format!("must be below 0.5 (got {})", self.flicker_sd),
-            );
-        }
-        v.positive("flicker_tau_s", self.flicker_tau_s);
+        v.range_above(
+            "photons_per_unit",
+            self.photons_per_unit,
+            0.0,
+            1e7,
+            "photoelectrons per pixel and frame; sensors hold at most ~1e6",
+        );
+        v.range("bleach_amplitude", self.bleach_amplitude, 0.0, 1.0, "a fraction of the signal");
+        v.range_above(
+            "bleach_time_constant_s",
+            self.bleach_time_constant_s,
+            0.0,
+            1e9,
+            "a time constant",
+        );
+        v.range(
+            "flicker_sd",
+            self.flicker_sd,
+            0.0,
+            0.49,
+            "relative excitation fluctuation; LED drivers stay below 1 %",
+        );
+        v.range_above("flicker_tau_s", self.flicker_tau_s, 0.0, 10_000.0, "a correlation time");
         if let Some(c) = &self.cell_bleaching {
             v.within("cell_bleaching", |v| c.validate(v));
         }

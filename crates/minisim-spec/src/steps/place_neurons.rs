@@ -85,29 +85,142 @@ impl Default for PlaceNeurons {
     }
 }
 
-impl PlaceNeurons {
-    pub(crate) fn validate(&self, v: &mut Validator) {
-        v.positive("density_per_mm3", self.density_per_mm3);
-        v.positive("slab_um", self.slab_um);
-        v.positive("soma_radius_mean_um", self.soma_radius_mean_um);
-        v.non_negative("soma_radius_sd_um", self.soma_radius_sd_um);
-        if !(self.soma_aspect_sd.is_finite() && (0.0..=0.5).contains(&self.soma_aspect_sd)) {
+/// The per-cell fields shared by the step and its populations (`None`: not set).
+pub(crate) struct CellFields {
+    pub density_per_mm3: Option<f64>,
+    pub soma_radius_mean_um: Option<f64>,
+    pub soma_radius_sd_um: Option<f64>,
+    pub soma_aspect_sd: Option<f64>,
+    pub min_separation_um: Option<f64>,
+    pub nucleus_fraction: Option<f64>,
+    pub expression_sigma: Option<f64>,
+    pub irregularity: Option<f64>,
+}
+
+/// Bounds of the per-cell fields, for the step and for each population.
+pub(crate) fn cell_bounds(v: &mut Validator, f: CellFields) {
+    if let Some(d) = f.density_per_mm3 {
+        v.range_above(
+            "density_per_mm3",
+            d,
+            0.0,
+            5e6,
+            "the densest neural tissue (cerebellar granule layer) holds ~4 million cells per mm³",
+        );
+    }
+    if let Some(r) = f.soma_radius_mean_um {
+        v.range(
+            "soma_radius_mean_um",
+            r,
+            1.0,
+            50.0,
+            "somata are 2–100 µm across",
+        );
+        if let Some(sd) = f.soma_radius_sd_um
+            && sd.is_finite()
+            && r.is_finite()
+            && sd > r
+        {
             v.fail(
-                "soma_aspect_sd",
-                format!("must lie in [0, 0.5] (got {})", self.soma_aspect_sd),
+                "soma_radius_sd_um",
+                format!("must be at most soma_radius_mean_um = {r} µm (got {sd}); radii are drawn ≥ 0.3 × the mean"),
             );
         }
-        v.non_negative("min_separation_um", self.min_separation_um);
-        v.fraction("nucleus_fraction", self.nucleus_fraction);
-        v.non_negative("expression_sigma", self.expression_sigma);
-        v.at_least_one("max_cells", self.max_cells);
-        v.fraction("irregularity", self.irregularity);
-        v.non_negative("dendrite_count_mean", self.dendrite_count_mean);
-        v.positive("dendrite_length_um", self.dendrite_length_um);
-        v.positive("dendrite_width_um", self.dendrite_width_um);
-        v.fraction(
+    }
+    if let Some(sd) = f.soma_radius_sd_um {
+        v.range("soma_radius_sd_um", sd, 0.0, 50.0, "at most the mean radius");
+    }
+    if let Some(a) = f.soma_aspect_sd {
+        v.range(
+            "soma_aspect_sd",
+            a,
+            0.0,
+            0.5,
+            "aspect ratios are drawn in [0.5, 1.5]",
+        );
+    }
+    if let Some(d) = f.min_separation_um {
+        v.range(
+            "min_separation_um",
+            d,
+            0.0,
+            200.0,
+            "a hard-core distance of a few soma diameters at most",
+        );
+    }
+    if let Some(n) = f.nucleus_fraction {
+        v.range("nucleus_fraction", n, 0.0, 1.0, "a fraction of the soma radius");
+    }
+    if let Some(s) = f.expression_sigma {
+        v.range(
+            "expression_sigma",
+            s,
+            0.0,
+            3.0,
+            "a lognormal σ of 3 already spans four decades of brightness",
+        );
+    }
+    if let Some(i) = f.irregularity {
+        v.range("irregularity", i, 0.0, 1.0, "a fraction");
+    }
+}
+
+impl PlaceNeurons {
+    pub(crate) fn validate(&self, v: &mut Validator) {
+        cell_bounds(
+            v,
+            CellFields {
+                density_per_mm3: Some(self.density_per_mm3),
+                soma_radius_mean_um: Some(self.soma_radius_mean_um),
+                soma_radius_sd_um: Some(self.soma_radius_sd_um),
+                soma_aspect_sd: Some(self.soma_aspect_sd),
+                min_separation_um: Some(self.min_separation_um),
+                nucleus_fraction: Some(self.nucleus_fraction),
+                expression_sigma: Some(self.expression_sigma),
+                irregularity: Some(self.irregularity),
+            },
+        );
+        v.range_above(
+            "slab_um",
+            self.slab_um,
+            0.0,
+            2000.0,
+            "cells farther than 1 mm from focus add nothing but blur",
+        );
+        v.count(
+            "max_cells",
+            self.max_cells,
+            1,
+            2_000_000,
+            "a bound on memory and setup time (2 million cells is a 1 mm² × 1 mm cortex column)",
+        );
+        v.range(
+            "dendrite_count_mean",
+            self.dendrite_count_mean,
+            0.0,
+            20.0,
+            "neurons have 1–15 primary dendrites",
+        );
+        v.range_above(
+            "dendrite_length_um",
+            self.dendrite_length_um,
+            0.0,
+            500.0,
+            "proximal dendrites visible in 1P are tens of µm long",
+        );
+        v.range_above(
+            "dendrite_width_um",
+            self.dendrite_width_um,
+            0.0,
+            20.0,
+            "dendrites are 0.5–10 µm wide",
+        );
+        v.range(
             "dendrite_branch_probability",
             self.dendrite_branch_probability,
+            0.0,
+            1.0,
+            "a probability",
         );
         if let Some(pops) = &self.populations {
             if pops.is_empty() {

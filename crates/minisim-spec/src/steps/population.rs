@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::steps::place_neurons::{CellFields, cell_bounds};
 use crate::steps::{Calcium, Morphology, Spikes};
 use crate::validate::Validator;
 
@@ -49,52 +50,51 @@ pub struct Population {
 
 impl Population {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        if let Some(d) = self.density_per_mm3 {
-            v.positive("density_per_mm3", d);
-        }
-        if let Some([lo, hi]) = self.depth_range_um
-            && !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi >= lo)
-        {
-            v.fail(
-                "depth_range_um",
-                format!("must satisfy 0 <= min <= max (got [{lo}, {hi}])"),
-            );
-        }
-        if let Some(positions) = &self.positions_um {
-            for (i, p) in positions.iter().enumerate() {
-                if !(p.iter().all(|c| c.is_finite()) && p[0] >= 0.0) {
-                    v.fail(
-                        &format!("positions_um[{i}]"),
-                        format!("must be finite with depth >= 0 (got {p:?})"),
-                    );
-                }
+        cell_bounds(
+            v,
+            CellFields {
+                density_per_mm3: self.density_per_mm3,
+                soma_radius_mean_um: self.soma_radius_mean_um,
+                soma_radius_sd_um: self.soma_radius_sd_um,
+                soma_aspect_sd: self.soma_aspect_sd,
+                min_separation_um: self.min_separation_um,
+                nucleus_fraction: self.nucleus_fraction,
+                expression_sigma: self.expression_sigma,
+                irregularity: self.irregularity,
+            },
+        );
+        if let Some([lo, hi]) = self.depth_range_um {
+            v.range("depth_range_um[0]", lo, 0.0, 3000.0, "depths below the tissue surface");
+            v.range("depth_range_um[1]", hi, 0.0, 3000.0, "depths below the tissue surface");
+            if lo.is_finite() && hi.is_finite() && hi < lo {
+                v.fail(
+                    "depth_range_um",
+                    format!("must satisfy min <= max (got [{lo}, {hi}])"),
+                );
             }
         }
-        if let Some(r) = self.soma_radius_mean_um {
-            v.positive("soma_radius_mean_um", r);
-        }
-        if let Some(sd) = self.soma_radius_sd_um {
-            v.non_negative("soma_radius_sd_um", sd);
-        }
-        if let Some(a) = self.soma_aspect_sd
-            && !(a.is_finite() && (0.0..=0.5).contains(&a))
-        {
-            v.fail("soma_aspect_sd", format!("must lie in [0, 0.5] (got {a})"));
-        }
-        if let Some(i) = self.irregularity {
-            v.fraction("irregularity", i);
-        }
-        if let Some(d) = self.min_separation_um {
-            v.non_negative("min_separation_um", d);
-        }
-        if let Some(f) = self.nucleus_fraction {
-            v.fraction("nucleus_fraction", f);
-        }
-        if let Some(s) = self.expression_sigma {
-            v.non_negative("expression_sigma", s);
+        if let Some(positions) = &self.positions_um {
+            if positions.len() > 100_000 {
+                v.fail(
+                    "positions_um",
+                    format!("may list at most 100000 cells (got {})", positions.len()),
+                );
+            }
+            for (i, p) in positions.iter().enumerate() {
+                let at = |j: usize| format!("positions_um[{i}][{j}]");
+                v.range(&at(0), p[0], 0.0, 3000.0, "depths below the tissue surface");
+                v.range(&at(1), p[1], -1e5, 1e5, "µm from the FOV's top edge");
+                v.range(&at(2), p[2], -1e5, 1e5, "µm from the FOV's left edge");
+            }
         }
         if let Some(s) = self.expression_scale {
-            v.positive("expression_scale", s);
+            v.range_above(
+                "expression_scale",
+                s,
+                0.0,
+                1000.0,
+                "a population's median expression relative to the step's",
+            );
         }
         if let Some(a) = &self.activity {
             v.within("activity", |v| a.validate(v));

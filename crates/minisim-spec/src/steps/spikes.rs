@@ -80,11 +80,19 @@ impl TwoState {
     }
 
     fn validate(&self, v: &mut Validator) {
-        v.positive("quiescent_to_active_hz", self.quiescent_to_active_hz);
-        v.positive("active_to_quiescent_hz", self.active_to_quiescent_hz);
-        v.non_negative("quiescent_rate_hz", self.quiescent_rate_hz);
-        v.non_negative("active_rate_hz", self.active_rate_hz);
-        v.positive("grid_hz", self.grid_hz);
+        let switch = "state switches from once per 20 min to once per ms";
+        v.range_above("quiescent_to_active_hz", self.quiescent_to_active_hz, 0.0, 1000.0, switch);
+        v.range_above("active_to_quiescent_hz", self.active_to_quiescent_hz, 0.0, 1000.0, switch);
+        let rate = "neurons fire at most a few hundred Hz";
+        v.range("quiescent_rate_hz", self.quiescent_rate_hz, 0.0, 1000.0, rate);
+        v.range("active_rate_hz", self.active_rate_hz, 0.0, 1000.0, rate);
+        v.range_above(
+            "grid_hz",
+            self.grid_hz,
+            0.0,
+            5000.0,
+            "a 5 kHz grid resolves 0.2 ms; finer grids only cost time",
+        );
         if self.grid_hz.is_finite() && self.active_rate_hz > self.grid_hz {
             v.fail(
                 "grid_hz",
@@ -146,17 +154,42 @@ impl Default for Ensembles {
 impl Spikes {
     pub(crate) fn validate(&self, v: &mut Validator) {
         v.within("two_state", |v| self.two_state.validate(v));
-        v.positive("rate_median_hz", self.rate_median_hz);
-        v.non_negative("rate_sigma", self.rate_sigma);
-        v.non_negative("refractory_ms", self.refractory_ms);
-        v.fraction("burst_probability", self.burst_probability);
-        if !(self.burst_size_mean.is_finite() && self.burst_size_mean >= 1.0) {
-            v.fail(
-                "burst_size_mean",
-                format!("must be at least 1 (got {})", self.burst_size_mean),
-            );
-        }
-        v.positive("burst_isi_ms", self.burst_isi_ms);
+        v.range_above(
+            "rate_median_hz",
+            self.rate_median_hz,
+            0.0,
+            50.0,
+            "median event rates of imaged populations are 0.01–10 Hz",
+        );
+        v.range(
+            "rate_sigma",
+            self.rate_sigma,
+            0.0,
+            2.0,
+            "a lognormal σ of 2 spreads rates over three decades (95 %)",
+        );
+        v.range(
+            "refractory_ms",
+            self.refractory_ms,
+            0.0,
+            100.0,
+            "absolute refractory periods are 1–5 ms",
+        );
+        v.range("burst_probability", self.burst_probability, 0.0, 1.0, "a probability");
+        v.range(
+            "burst_size_mean",
+            self.burst_size_mean,
+            1.0,
+            100.0,
+            "bursts hold 2–20 spikes",
+        );
+        v.range_above(
+            "burst_isi_ms",
+            self.burst_isi_ms,
+            0.0,
+            1000.0,
+            "intra-burst intervals are 3–20 ms",
+        );
         if self.burst_isi_ms.is_finite() && self.burst_isi_ms < self.refractory_ms {
             v.fail(
                 "burst_isi_ms",
@@ -178,10 +211,18 @@ impl Spikes {
             );
         }
         v.within("ensembles", |v| {
-            v.fraction("member_fraction", self.ensembles.member_fraction);
-            v.positive("event_rate_hz", self.ensembles.event_rate_hz);
-            v.fraction("participation", self.ensembles.participation);
-            v.non_negative("jitter_ms", self.ensembles.jitter_ms);
+            let e = &self.ensembles;
+            v.count("count", e.count, 0, 1000, "a bound on setup time");
+            v.range("member_fraction", e.member_fraction, 0.0, 1.0, "a fraction");
+            v.range_above(
+                "event_rate_hz",
+                e.event_rate_hz,
+                0.0,
+                100.0,
+                "ensemble events are rarer than single-cell events",
+            );
+            v.range("participation", e.participation, 0.0, 1.0, "a probability");
+            v.range("jitter_ms", e.jitter_ms, 0.0, 10_000.0, "a time within the recording");
         });
     }
 }

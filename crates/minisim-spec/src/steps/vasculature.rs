@@ -72,10 +72,11 @@ impl Default for VesselLayer {
 
 impl VesselLayer {
     fn validate(&self, v: &mut Validator) {
-        v.non_negative("depth_um", self.depth_um);
-        v.at_least_one("roots", self.roots);
-        v.positive("root_diameter_um", self.root_diameter_um);
-        v.positive("min_diameter_um", self.min_diameter_um);
+        v.range("depth_um", self.depth_um, 0.0, 3000.0, "depths below the tissue surface");
+        v.count("roots", self.roots, 1, 100, "a bound on setup time");
+        let size = "vessels are 3–500 µm across";
+        v.range_above("root_diameter_um", self.root_diameter_um, 0.0, 500.0, size);
+        v.range_above("min_diameter_um", self.min_diameter_um, 0.0, 500.0, size);
         if self.min_diameter_um >= self.root_diameter_um {
             v.fail(
                 "min_diameter_um",
@@ -85,22 +86,23 @@ impl VesselLayer {
                 ),
             );
         }
-        v.fraction("absorption", self.absorption);
-        if !(self.branch_probability.is_finite() && (0.0..1.0).contains(&self.branch_probability)) {
-            v.fail(
-                "branch_probability",
-                format!("must lie in [0, 1) (got {})", self.branch_probability),
-            );
-        }
-        v.non_negative("tortuosity_deg", self.tortuosity_deg);
-        v.non_negative("branch_angle_deg", self.branch_angle_deg);
+        v.range("absorption", self.absorption, 0.0, 1.0, "a fraction of the light");
+        v.range(
+            "branch_probability",
+            self.branch_probability,
+            0.0,
+            0.95,
+            "per growth step; 1 would branch at every step",
+        );
+        v.range("tortuosity_deg", self.tortuosity_deg, 0.0, 90.0, "heading change per step");
+        v.range("branch_angle_deg", self.branch_angle_deg, 0.0, 180.0, "an angle");
         if !(self.main_share > 0.5 && self.main_share < 1.0) {
             v.fail(
                 "main_share",
                 format!("must lie in (0.5, 1) (got {})", self.main_share),
             );
         }
-        v.positive("step_per_radius", self.step_per_radius);
+        v.range("step_per_radius", self.step_per_radius, 0.1, 20.0, "growth step in radii");
     }
 }
 
@@ -120,8 +122,10 @@ impl Default for Vasculature {
 
 impl Vasculature {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.positive("width_min_um", self.width_min_um);
-        v.positive("width_max_um", self.width_max_um);
+        v.count("vessels", self.vessels, 0, 200, "a bound on setup time");
+        let size = "vessels are 3–500 µm across";
+        v.range_above("width_min_um", self.width_min_um, 0.0, 500.0, size);
+        v.range_above("width_max_um", self.width_max_um, 0.0, 500.0, size);
         if self.width_max_um < self.width_min_um {
             v.fail(
                 "width_max_um",
@@ -131,9 +135,21 @@ impl Vasculature {
                 ),
             );
         }
-        v.fraction("absorption", self.absorption);
-        v.fraction("vasomotion_amplitude", self.vasomotion_amplitude);
-        v.positive("vasomotion_hz", self.vasomotion_hz);
+        v.range("absorption", self.absorption, 0.0, 1.0, "a fraction of the light");
+        v.range(
+            "vasomotion_amplitude",
+            self.vasomotion_amplitude,
+            0.0,
+            0.9,
+            "relative diameter change; vessels dilate by 5–30 %",
+        );
+        v.range_above(
+            "vasomotion_hz",
+            self.vasomotion_hz,
+            0.0,
+            10.0,
+            "vasomotion and heartbeat are below 10 Hz in mice",
+        );
         for (i, layer) in self.layers.iter().flatten().enumerate() {
             v.within(&format!("layers[{i}]"), |v| layer.validate(v));
         }

@@ -30,13 +30,20 @@ impl Default for Vignette {
 
 impl Vignette {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        if !(self.edge_ratio.is_finite() && self.edge_ratio > 0.0 && self.edge_ratio <= 1.0) {
-            v.fail(
-                "edge_ratio",
-                format!("must lie in (0, 1] (got {})", self.edge_ratio),
-            );
-        }
-        v.positive("aperture_radius", self.aperture_radius);
-        v.non_negative("aperture_softness_px", self.aperture_softness_px);
+        v.range_above("edge_ratio", self.edge_ratio, 0.0, 1.0, "a transmission ratio");
+        v.range_above(
+            "aperture_radius",
+            self.aperture_radius,
+            0.0,
+            1000.0,
+            "in half FOV sides; ≥ √2 leaves the corners open",
+        );
+        v.range(
+            "aperture_softness_px",
+            self.aperture_softness_px,
+            0.0,
+            10_000.0,
+            "an edge width in pixels",
+        );
     }
 }
