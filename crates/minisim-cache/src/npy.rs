@@ -10,10 +10,15 @@ use ndarray::{ArrayD, CowArray, IxDyn};
 
 use crate::error::CacheError;
 
-/// Encode an array as `.npy` bytes (C order, version 1.0 header).
-pub fn encode(array: &TruthArray<'_>) -> Vec<u8> {
+/// The `.npy` header of an array (C order, version 1.0).
+pub fn header(array: &TruthArray<'_>) -> Vec<u8> {
     let shape: Vec<u64> = array.shape().iter().map(|&d| d as u64).collect();
-    let mut bytes = npy::header(array.dtype().descr(), &shape);
+    npy::header(array.dtype().descr(), &shape)
+}
+
+/// Encode an array as `.npy` bytes (header and data).
+pub fn encode(array: &TruthArray<'_>) -> Vec<u8> {
+    let mut bytes = header(array);
     bytes.extend_from_slice(&array.le_bytes());
     bytes
 }

@@ -51,19 +51,38 @@ struct Writer {
 }
 
 impl Writer {
+    /// Stream `array` into `<name>.npy` (header, then blocks of data), hashing as it
+    /// goes, so memory stays bounded whatever the array's size.
     fn put(&mut self, name: &str, array: &TruthArray<'_>) -> Result<(), CacheError> {
         let file = format!("{name}.npy");
-        let bytes = npy::encode(array);
         let path = self.dir.join(&file);
-        write_synced(&path, &bytes)?;
+        let f = fs::File::create(&path).map_err(io(&path, "create"))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
+        let mut hasher = blake3::Hasher::new();
+        let mut written = 0u64;
+        let mut result = Ok(());
+        let mut put = |block: &[u8]| {
+            if result.is_ok() {
+                hasher.update(block);
+                written += block.len() as u64;
+                result = out.write_all(block);
+            }
+        };
+        put(&npy::header(array));
+        array.le_blocks(&mut put);
+        result.map_err(io(&path, "write"))?;
+        let f = out
+            .into_inner()
+            .map_err(|e| io(&path, "write")(e.into_error()))?;
+        f.sync_all().map_err(io(&path, "fsync"))?;
         self.arrays.insert(
             name.to_owned(),
             ArrayEntry {
                 file,
                 dtype: array.dtype().descr().to_owned(),
                 shape: array.shape().to_vec(),
-                blake3: blake3::hash(&bytes).to_hex().to_string(),
-                bytes: bytes.len() as u64,
+                blake3: hasher.finalize().to_hex().to_string(),
+                bytes: written,
             },
         );
         Ok(())

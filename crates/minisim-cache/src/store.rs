@@ -35,14 +35,17 @@ fn root_or_default(root: Option<&Path>) -> Result<PathBuf, CacheError> {
 }
 
 /// How `simulate_cached_with` produced its recording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CacheOutcome {
     /// Loaded from a valid entry.
     Hit,
     /// Simulated and stored (no entry existed).
     Miss,
-    /// The entry was corrupt: simulated again and replaced.
-    Healed,
+    /// The entry was damaged: simulated again and replaced.
+    Healed {
+        /// What was wrong with it.
+        reason: String,
+    },
 }
 
 /// Serve `spec`'s recording from the cache, or simulate and store it.
@@ -76,13 +79,21 @@ pub fn simulate_cached_with(
             }
             Err(e) if e.is_corruption() => {
                 tracing::warn!(entry = %dest.display(), error = %e, "corrupt cache entry; re-simulating");
-                outcome = CacheOutcome::Healed;
+                outcome = CacheOutcome::Healed {
+                    reason: e.to_string(),
+                };
                 discard(&root, &key)?;
             }
             Err(e) => return Err(e),
         }
     }
-    let rec = simulate(spec, options)?;
+    let options = SimulateOptions {
+        memory_limit: options
+            .memory_limit
+            .resolve(minisim_io::system::available_memory),
+        ..options.clone()
+    };
+    let rec = simulate(spec, &options)?;
     store(&rec, &root)?;
     Ok((rec, outcome))
 }

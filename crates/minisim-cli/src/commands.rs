@@ -7,8 +7,9 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use minisim::{
-    PRESETS, PerfTracker, Persist, SimulateOptions, Spec, StepKind, VideoOptions, cache_dir,
-    cache_gc, cache_list, cache_remove, cache_verify, simulate, simulate_cached, simulate_video,
+    CacheOutcome, MemoryLimit, PRESETS, PerfTracker, Persist, SimulateOptions, Spec, StepKind,
+    VideoOptions, cache_dir, cache_gc, cache_list, cache_remove, cache_verify, estimate,
+    human_bytes, simulate, simulate_cached_with, simulate_video,
 };
 
 use crate::failure::usage;
@@ -84,6 +85,9 @@ pub struct RenderArgs {
     /// Print a table of time per pipeline phase.
     #[arg(long)]
     perf: bool,
+    /// Skip the memory and free-space checks made before rendering.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +112,9 @@ pub struct SimulateArgs {
     /// Print a table of time per pipeline phase.
     #[arg(long)]
     perf: bool,
+    /// Skip the memory and free-space checks made before rendering.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +164,9 @@ pub struct PreviewArgs {
     /// Worker threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Skip the memory check made before rendering.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(command: Command) -> anyhow::Result<()> {
@@ -192,6 +202,8 @@ fn render(a: RenderArgs) -> anyhow::Result<()> {
         progress: !a.no_progress,
         perf: perf.clone(),
         bigtiff: None,
+        memory_limit: memory_limit(a.force),
+        check_free_space: !a.force,
     };
     let start = Instant::now();
     let path = simulate_video(&spec, &a.output, &options)?;
@@ -208,6 +220,15 @@ fn render(a: RenderArgs) -> anyhow::Result<()> {
     );
     perf_table(&perf);
     Ok(())
+}
+
+/// The memory limit of a render: what the system has, or none with `--force`.
+fn memory_limit(force: bool) -> MemoryLimit {
+    if force {
+        MemoryLimit::Unchecked
+    } else {
+        MemoryLimit::Available
+    }
 }
 
 fn parse_stage(name: &str, flag: &str) -> anyhow::Result<StepKind> {
@@ -252,18 +273,30 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
         ));
     }
     let perf = a.perf.then(|| Arc::new(PerfTracker::new()));
+    let options = SimulateOptions {
+        until,
+        perf: perf.clone(),
+        memory_limit: memory_limit(a.force),
+        ..Default::default()
+    };
+    if !a.force {
+        let needed = estimate(&spec, &options, true).saved_bytes();
+        if let Some(free) = minisim_io::system::free_space(&a.output)
+            && needed > free
+        {
+            anyhow::bail!(
+                "{}: the recording needs about {} on disk but {} is free; choose another directory, or use fewer frames or a smaller field of view (force it with --force)",
+                a.output.display(),
+                human_bytes(needed),
+                human_bytes(free)
+            );
+        }
+    }
     let start = Instant::now();
     let rec = if a.cached {
-        simulate_cached(&spec, None)?
+        report_cache(&spec, simulate_cached_with(&spec, None, &options)?)
     } else {
-        simulate(
-            &spec,
-            &SimulateOptions {
-                until,
-                perf: perf.clone(),
-                ..Default::default()
-            },
-        )?
+        simulate(&spec, &options)?
     };
     rec.save(&a.output)?;
     let (t, h, w) = rec.observed.shape();
@@ -278,13 +311,49 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The recording of a cached simulate, saying on stderr when a damaged entry was
+/// repaired.
+fn report_cache(
+    spec: &Spec,
+    (rec, outcome): (minisim::Recording, CacheOutcome),
+) -> minisim::Recording {
+    if let CacheOutcome::Healed { reason } = &outcome {
+        eprintln!(
+            "warning: cache entry {} was damaged ({reason}); re-simulated and replaced",
+            &spec.cache_key()[..16]
+        );
+    }
+    rec
+}
+
 fn validate(a: ValidateArgs) -> anyhow::Result<()> {
     let spec = a.spec.load()?;
     if a.key {
         println!("{}", spec.cache_key());
-    } else {
-        println!("{}", spec.to_json_pretty());
-        eprintln!("valid; cache key {}", spec.cache_key());
+        return Ok(());
+    }
+    println!("{}", spec.to_json_pretty());
+    eprintln!("valid; cache key {}", spec.cache_key());
+    let o = SimulateOptions::default();
+    let (mem, stream) = (estimate(&spec, &o, true), estimate(&spec, &o, false));
+    let a_ = spec.acquisition();
+    let frame_bytes = a_.fov_px[0] as u64 * a_.fov_px[1] as u64;
+    eprintln!(
+        "estimate: ~{} cells; scene {}, setup {}, chunk {}; `simulate` needs ~{} in memory (movie {}, ground truth {}) and ~{} on disk; `render` needs ~{} in memory and writes ~{} (8-bit AVI) or ~{} (16-bit TIFF/NPY)",
+        mem.cells,
+        human_bytes(mem.scene_bytes),
+        human_bytes(mem.setup_bytes),
+        human_bytes(mem.chunk_bytes),
+        human_bytes(mem.in_memory()),
+        human_bytes(mem.movie_bytes),
+        human_bytes(mem.truth_bytes),
+        human_bytes(mem.saved_bytes()),
+        human_bytes(stream.streaming()),
+        human_bytes(a_.frames.saturating_mul(frame_bytes)),
+        human_bytes(a_.frames.saturating_mul(frame_bytes * 2)),
+    );
+    if let Some(free) = minisim_io::system::available_memory() {
+        eprintln!("this machine has {} of memory available", human_bytes(free));
     }
     Ok(())
 }
@@ -460,7 +529,13 @@ fn preview_cmd(a: PreviewArgs) -> anyhow::Result<()> {
             .with_override("acquisition.frames", serde_json::json!(a.frames))
             .context("--frames")?;
     }
-    let rec = simulate(&spec, &SimulateOptions::default())?;
+    let rec = simulate(
+        &spec,
+        &SimulateOptions {
+            memory_limit: memory_limit(a.force),
+            ..Default::default()
+        },
+    )?;
     preview::write(&rec, &a.output)?;
     eprintln!(
         "wrote {}: top: mean image | max projection with in-focus cell outlines (green); bottom: motion path (red dy, blue dx) | ΔF/F of the 6 most active in-focus cells",

@@ -50,11 +50,17 @@ pub fn classify(e: &anyhow::Error) -> (u8, Option<String>) {
                 (2, Some("--until takes one of the spec's step kinds".into()))
             }
             RenderError::ZeroChunk => (2, None),
+            RenderError::TooLarge { .. } | RenderError::OutOfMemory { .. } => (
+                1,
+                Some("`minisim-cli validate` prints the estimate; `render` streams to a file in bounded memory".into()),
+            ),
         };
     }
     if let Some(v) = e.downcast_ref::<VideoError>() {
         return match v {
-            VideoError::Io { .. } | VideoError::Encode { .. } => (1, None),
+            VideoError::Io { .. } | VideoError::Encode { .. } | VideoError::NoSpace { .. } => {
+                (1, None)
+            }
             VideoError::Render(_) => (2, None),
             _ => (2, Some("see docs/video.md for formats and codecs".into())),
         };

@@ -8,6 +8,8 @@
 //!   processes that died (SIGKILL, power loss).
 //! - [`npy`]: the one `.npy` header writer and parser (dtype, shape, data offset),
 //!   so a bad file is reported precisely before any data is read or allocated.
+//! - [`system`]: available memory and free disk space, for the checks made before a
+//!   render allocates or writes.
 //!
 //! Architecture invariant: no other minisim library crate names a temporary file or
 //! writes an `.npy` header itself.
@@ -15,3 +17,4 @@
 
 pub mod atomic;
 pub mod npy;
+pub mod system;

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod estimate;
 mod frame;
 mod labels;
 mod perf;
@@ -28,12 +29,13 @@ mod streams;
 mod truth;
 
 pub use error::RenderError;
+pub use estimate::{Estimate, estimate, human_bytes};
 pub use labels::DETECTABLE_SNR;
 pub use minisim_steps::Geometry;
 pub use minisim_steps::optics::IN_FOCUS_WEIGHT;
 pub use minisim_steps::truth::{Dtype, TruthArray, TruthError};
 pub use perf::{PerfTracker, Phase, PhaseTime, timed};
 pub use recording::{CellTable, Csr, GroundTruth, Movie, Recording};
-pub use renderer::{Chunk, ChunkMovie, Renderer, SimulateOptions};
+pub use renderer::{Chunk, ChunkMovie, MemoryLimit, Renderer, SimulateOptions};
 pub use simulate::simulate;
 pub use streams::StageStreams;

@@ -14,6 +14,7 @@ use minisim_steps::{Geometry, GroundTruth};
 use rayon::prelude::*;
 
 use crate::error::RenderError;
+use crate::estimate::{Estimate, estimate, human_bytes};
 use crate::frame::{self, FrameSlots};
 use crate::perf::{PerfTracker, Phase, timed};
 use crate::scene::Scene;
@@ -30,6 +31,8 @@ pub struct SimulateOptions {
     pub chunk_frames: usize,
     /// Per-phase timing.
     pub perf: Option<Arc<PerfTracker>>,
+    /// The memory the render may use, checked against the estimate before setup.
+    pub memory_limit: MemoryLimit,
 }
 
 impl Default for SimulateOptions {
@@ -38,8 +41,34 @@ impl Default for SimulateOptions {
             until: None,
             chunk_frames: 16,
             perf: None,
+            memory_limit: MemoryLimit::Available,
         }
     }
+}
+
+impl MemoryLimit {
+    /// Resolve `Available` with `probe` (the system's available memory; `None` when
+    /// it cannot be told, which leaves the render unchecked).
+    pub fn resolve(self, probe: impl FnOnce() -> Option<u64>) -> MemoryLimit {
+        match self {
+            MemoryLimit::Available => probe().map_or(MemoryLimit::Unchecked, MemoryLimit::Bytes),
+            other => other,
+        }
+    }
+}
+
+/// How much memory a render may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MemoryLimit {
+    /// What the system has available when the render starts. The facade's
+    /// `simulate`, `simulate_cached` and `simulate_video` resolve it; this crate
+    /// alone cannot ask the system and leaves it unchecked.
+    #[default]
+    Available,
+    /// A budget, bytes.
+    Bytes(u64),
+    /// No check (`--force`): the render may abort if memory runs out.
+    Unchecked,
 }
 
 /// Frames of one chunk of the observed movie, row-major, frame after frame.
@@ -62,6 +91,25 @@ pub struct Chunk {
     pub observed: ChunkMovie,
     /// Snapshot frames per kept stage (FOV-sized), in canonical order.
     pub snapshots: Vec<(StepKind, Vec<f32>)>,
+}
+
+/// The parts of an estimate, for error messages.
+fn describe(e: &Estimate, in_memory: bool) -> String {
+    let mut parts = format!(
+        "scene {} for ~{} cells, setup {}, chunk {}",
+        human_bytes(e.scene_bytes),
+        e.cells,
+        human_bytes(e.setup_bytes),
+        human_bytes(e.chunk_bytes)
+    );
+    if in_memory {
+        parts += &format!(
+            ", movie {}, ground truth {}",
+            human_bytes(e.movie_bytes),
+            human_bytes(e.truth_bytes)
+        );
+    }
+    parts
 }
 
 /// Streams chunks of a recording from one prepared scene.
@@ -98,6 +146,21 @@ impl Renderer {
                     .collect::<Vec<_>>()
                     .join(", "),
             });
+        }
+        if let MemoryLimit::Bytes(available) = options.memory_limit {
+            let e = estimate(spec, options, keep_truth);
+            let needed = if keep_truth {
+                e.in_memory()
+            } else {
+                e.streaming()
+            };
+            if needed > available {
+                return Err(RenderError::TooLarge {
+                    needed,
+                    available,
+                    detail: describe(&e, keep_truth),
+                });
+            }
         }
         let perf = options.perf.clone();
         let (scene, states) = timed(perf.as_deref(), Phase::Setup, || {

@@ -20,8 +20,22 @@ pub fn simulate(spec: &Spec, options: &SimulateOptions) -> Result<Recording, Ren
     };
     let shape = (frames, g.fov.height, g.fov.width);
     let counts = renderer.makes_counts();
-    let mut observed_u16 = Vec::new();
-    let mut observed_f32 = Vec::new();
+    let len = frames.saturating_mul(g.fov.len());
+    let mut observed_u16: Vec<u16> = Vec::new();
+    let mut observed_f32: Vec<f32> = Vec::new();
+    let oom = |bytes: usize| RenderError::OutOfMemory {
+        what: "the observed movie",
+        bytes: bytes as u64,
+    };
+    if counts {
+        observed_u16
+            .try_reserve_exact(len)
+            .map_err(|_| oom(len.saturating_mul(2)))?;
+    } else {
+        observed_f32
+            .try_reserve_exact(len)
+            .map_err(|_| oom(len.saturating_mul(4)))?;
+    }
     let mut snapshots: Vec<(StepKind, Vec<f32>)> = Vec::new();
     while let Some(chunk) = renderer.next_chunk() {
         match chunk.observed {

@@ -252,7 +252,10 @@ impl Optics {
             1.5,
             "GRIN lenses and objectives span 0.1–1.0; below 0.05 the depth of field exceeds any slab",
         );
-        if self.na.is_finite() && self.tissue_index.is_finite() && self.na >= self.tissue_index {
+        if (0.05..=1.5).contains(&self.na)
+            && self.tissue_index.is_finite()
+            && self.na >= self.tissue_index
+        {
             v.fail(
                 "na",
                 format!(

@@ -114,10 +114,15 @@ mod tests {
     fn duplicates_are_found_at_any_depth_with_their_path() {
         assert!(check(r#"{"seed": 1, "acquisition": {"frames": 2}}"#).is_ok());
         let err = check(r#"{"seed": 1, "seed": 2}"#).unwrap_err().to_string();
-        assert_eq!(err, "seed: duplicate key `seed`; each key may appear once in an object");
-        let err = check(r#"{"steps": [{"kind": "spikes"}, {"kind": "calcium", "rise_ms": 1, "rise_ms": 2}]}"#)
-            .unwrap_err()
-            .to_string();
+        assert_eq!(
+            err,
+            "seed: duplicate key `seed`; each key may appear once in an object"
+        );
+        let err = check(
+            r#"{"steps": [{"kind": "spikes"}, {"kind": "calcium", "rise_ms": 1, "rise_ms": 2}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("steps[1].rise_ms: duplicate key"), "{err}");
         // Not JSON: left to the parser.
         assert!(check("{oops").is_ok());

@@ -30,11 +30,11 @@ mod sweep;
 mod validate;
 
 pub use acquisition::{Acquisition, FocalDepth, MAX_DEPTH_IN_LS, Optics};
-pub use spec::MAX_BLUR_PX;
 pub use error::{Issue, SpecError};
 pub use overrides::parse_assignment;
 pub use presets::{PRESETS, Preset, REGIONS, SCOPES, preset_names};
 pub use py_minisim::{PyImport, Unmapped};
+pub use spec::MAX_BLUR_PX;
 pub use spec::{Output, Spec, SpecDraft};
 /// Every step kind's parameter types, `Step` and `StepKind` (a new kind's types come
 /// with its module in `steps/`).

@@ -368,7 +368,11 @@ fn representable(p: &crate::steps::PlaceNeurons, a: &Acquisition, v: &mut Valida
     let all_lo = spans.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
     let all_hi = spans.iter().map(|s| s.2).fold(f64::NEG_INFINITY, f64::max);
     let ls = o.scattering_length_um;
-    if focal.is_none() && all_hi.is_finite() && ls.is_finite() && all_hi / ls > crate::acquisition::MAX_DEPTH_IN_LS {
+    if focal.is_none()
+        && all_hi.is_finite()
+        && ls.is_finite()
+        && all_hi / ls > crate::acquisition::MAX_DEPTH_IN_LS
+    {
         v.fail(
             "acquisition.optics.focal_depth_um",
             format!(
@@ -386,7 +390,8 @@ fn representable(p: &crate::steps::PlaceNeurons, a: &Acquisition, v: &mut Valida
             Some(f) => (f - lo).abs().max((hi - f).abs()),
             None => all_hi - all_lo,
         };
-        let sigma_um = (diffraction.powi(2) + o.aberration_um.powi(2) + (z * tan / 2.0).powi(2)).sqrt();
+        let sigma_um =
+            (diffraction.powi(2) + o.aberration_um.powi(2) + (z * tan / 2.0).powi(2)).sqrt();
         let sigma_px = sigma_um / a.pixel_um;
         if sigma_px.is_finite() && sigma_px > MAX_BLUR_PX {
             v.fail(
@@ -424,9 +429,7 @@ impl Spec {
     /// Cross-field rules (decay ≥ 1.5 × rise, na < tissue_index, the renderable blur)
     /// come on top; docs/bounds.md lists both.
     pub fn bounds() -> Vec<Bound> {
-        use crate::steps::{
-            Calcium, CellBleaching, Dust, Population, Spikes, VesselLayer,
-        };
+        use crate::steps::{Calcium, CellBleaching, Dust, Population, Spikes, VesselLayer};
         let mut draft = Spec::default().into_draft();
         draft.acquisition.exposure_ms = Some(10.0);
         draft.acquisition.optics.field_curvature_radius_um = Some(2000.0);

@@ -100,20 +100,21 @@ impl Validator {
     }
 
     /// `value` must lie in `(lo, hi]`.
-    pub fn range_above(
-        &mut self,
-        field: &str,
-        value: f64,
-        lo: f64,
-        hi: f64,
-        reason: &'static str,
-    ) {
+    pub fn range_above(&mut self, field: &str, value: f64, lo: f64, hi: f64, reason: &'static str) {
         self.check(field, value, lo, true, hi, false, reason);
     }
 
     /// A whole number in `[lo, hi]`.
     pub fn count(&mut self, field: &str, value: u64, lo: u64, hi: u64, reason: &'static str) {
-        self.check(field, value as f64, lo as f64, false, hi as f64, true, reason);
+        self.check(
+            field,
+            value as f64,
+            lo as f64,
+            false,
+            hi as f64,
+            true,
+            reason,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -174,7 +175,13 @@ mod tests {
     fn ranges_report_the_interval_value_and_reason_and_record_the_bound() {
         let mut v = Validator::new();
         v.within("steps.spikes", |v| {
-            v.range("rate_sigma", 10.0, 0.0, 3.0, "beyond 3 the rates span 8 decades");
+            v.range(
+                "rate_sigma",
+                10.0,
+                0.0,
+                3.0,
+                "beyond 3 the rates span 8 decades",
+            );
             v.range_above("rate_median_hz", 0.0, 0.0, 100.0, "a rate");
             v.range("refractory_ms", f64::NAN, 0.0, 100.0, "a time");
             v.count("count", 7, 0, 100, "ensembles");
@@ -188,8 +195,14 @@ mod tests {
             ),
             "{err}"
         );
-        assert!(err.contains("steps.spikes.rate_median_hz: must lie in (0, 100] (got 0)"), "{err}");
-        assert!(err.contains("refractory_ms: must lie in [0, 100] (got NaN)"), "{err}");
+        assert!(
+            err.contains("steps.spikes.rate_median_hz: must lie in (0, 100] (got 0)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("refractory_ms: must lie in [0, 100] (got NaN)"),
+            "{err}"
+        );
         assert!(!err.contains("count"), "{err}");
         assert_eq!(number(1e6), "1e6");
         assert_eq!(number(1e-6), "1e-6");

@@ -75,7 +75,11 @@ fn lookup<'a>(doc: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::
                 Some(i) => (&kind[..i], &kind[i..]),
                 None => (kind, ""),
             };
-            let step = at.get("steps")?.as_array()?.iter().find(|s| s["kind"] == kind)?;
+            let step = at
+                .get("steps")?
+                .as_array()?
+                .iter()
+                .find(|s| s["kind"] == kind)?;
             index(step, rest)?
         } else {
             index(at.get(name)?, indices)?

@@ -375,7 +375,11 @@ fn each_validator_names_its_path() {
 fn all_issues_are_reported_together() {
     let err = error_of(r#"{"acquisition": {"frames": 0, "pixel_um": -1}}"#);
     assert_issue(&err, "acquisition.frames", "must lie in [1, 1e8] (got 0)");
-    assert_issue(&err, "acquisition.pixel_um", "must lie in [0.05, 50] (got -1)");
+    assert_issue(
+        &err,
+        "acquisition.pixel_um",
+        "must lie in [0.05, 50] (got -1)",
+    );
 }
 
 #[test]
@@ -385,7 +389,11 @@ fn overrides_validate_and_leave_the_original_alone() {
     let err = base
         .with_override("acquisition.optics.na", json!(-1))
         .unwrap_err();
-    assert_issue(&err, "acquisition.optics.na", "must lie in [0.05, 1.5] (got -1)");
+    assert_issue(
+        &err,
+        "acquisition.optics.na",
+        "must lie in [0.05, 1.5] (got -1)",
+    );
     assert_eq!(base, before);
     let ok = base
         .with_assignment("steps.spikes.ensembles.count=5")

@@ -317,6 +317,39 @@ impl TruthArray<'_> {
         with_truth_array!(self, a => a.shape())
     }
 
+    /// Hand the elements' little-endian bytes in C order to `sink`, a block of at
+    /// most 64 KiB at a time (bounded memory however large the array).
+    pub fn le_blocks(&self, mut sink: impl FnMut(&[u8])) {
+        fn blocks<T, const N: usize>(
+            a: &CowArray<'_, T, IxDyn>,
+            f: impl Fn(&T) -> [u8; N],
+            sink: &mut dyn FnMut(&[u8]),
+        ) {
+            let per = (64 * 1024 / N).max(1);
+            let mut buf = Vec::with_capacity(per * N);
+            for v in a.iter() {
+                buf.extend_from_slice(&f(v));
+                if buf.len() >= per * N {
+                    sink(&buf);
+                    buf.clear();
+                }
+            }
+            if !buf.is_empty() {
+                sink(&buf);
+            }
+        }
+        let sink: &mut dyn FnMut(&[u8]) = &mut sink;
+        match self {
+            TruthArray::Bool(a) => blocks(a, |&b| [b as u8], sink),
+            TruthArray::U16(a) => blocks(a, |v| v.to_le_bytes(), sink),
+            TruthArray::U32(a) => blocks(a, |v| v.to_le_bytes(), sink),
+            TruthArray::I32(a) => blocks(a, |v| v.to_le_bytes(), sink),
+            TruthArray::I64(a) => blocks(a, |v| v.to_le_bytes(), sink),
+            TruthArray::F32(a) => blocks(a, |v| v.to_le_bytes(), sink),
+            TruthArray::F64(a) => blocks(a, |v| v.to_le_bytes(), sink),
+        }
+    }
+
     /// The elements' little-endian bytes in C order (bools as 0/1), as `.npy` stores
     /// them after the header.
     pub fn le_bytes(&self) -> Vec<u8> {

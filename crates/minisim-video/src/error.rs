@@ -76,7 +76,21 @@ pub enum VideoError {
         /// What is wrong, with the values.
         message: String,
     },
-    /// An I/O operation failed.
+    /// The output would not fit on its file system (checked before rendering).
+    #[error(
+        "{path}: the output needs about {} but the file system has {} free; free some space, choose another directory, or render fewer frames or a smaller field of view (force it with --force)",
+        minisim_render::human_bytes(*needed),
+        minisim_render::human_bytes(*free)
+    )]
+    NoSpace {
+        /// The output path.
+        path: PathBuf,
+        /// Bytes the file will take.
+        needed: u64,
+        /// Bytes free on its file system.
+        free: u64,
+    },
+    /// Writing failed.
     #[error("{path}: {action}: {error}")]
     Io {
         /// The file or directory.

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use minisim_io::atomic::TempPath;
-use minisim_render::{ChunkMovie, PerfTracker, Phase, Renderer, SimulateOptions, timed};
+use minisim_render::{
+    ChunkMovie, MemoryLimit, PerfTracker, Phase, Renderer, SimulateOptions, timed,
+};
 use minisim_spec::Spec;
 
 use crate::avi::{AviCodec, AviSink};
@@ -43,6 +45,11 @@ pub struct VideoOptions {
     pub perf: Option<Arc<PerfTracker>>,
     /// Force (`Some(true)`) or forbid BigTIFF; `None` uses it past 4 GiB.
     pub bigtiff: Option<bool>,
+    /// The memory the render may use (default: what the system has available).
+    pub memory_limit: MemoryLimit,
+    /// Check before rendering that the output fits on its file system (exact-size
+    /// formats: Y800 AVI, TIFF, NPY). Default true.
+    pub check_free_space: bool,
 }
 
 impl Default for VideoOptions {
@@ -56,6 +63,8 @@ impl Default for VideoOptions {
             progress: true,
             perf: None,
             bigtiff: None,
+            memory_limit: MemoryLimit::Available,
+            check_free_space: true,
         }
     }
 }
@@ -80,6 +89,23 @@ fn temp_file(dest: &Path) -> Result<(File, TempPath), VideoError> {
         });
     }
     TempPath::file(dest).map_err(io(&parent, "cannot create a file in the output directory"))
+}
+
+/// Size of the finished file for formats whose size is known in advance (headers and
+/// indexes included, rounded up), `None` for compressed ones.
+pub fn output_bytes(format: Format, config: &SinkConfig) -> Option<u64> {
+    let frames = config.frames;
+    let pixels = config.pixels() as u64;
+    let sample = if config.intensity { 4 } else { 2 };
+    match format {
+        Format::AviY800 => {
+            let row = (config.width as u64).next_multiple_of(4);
+            Some(frames.saturating_mul(row * config.height as u64 + 48) + 64 * 1024)
+        }
+        Format::Tiff => Some(frames.saturating_mul(pixels * sample + 512) + 4096),
+        Format::Npy => Some(frames.saturating_mul(pixels * sample) + 128),
+        Format::AviMjpg | Format::MkvFfv1 | Format::H264 => None,
+    }
 }
 
 fn bad(path: &Path, message: String) -> VideoError {
@@ -198,12 +224,26 @@ pub fn simulate_video(
 ) -> Result<PathBuf, VideoError> {
     let format = resolve(path, options.codec.as_deref())?;
     let config = sink_config(spec, path, format, options)?;
+    if options.check_free_space
+        && let Some(needed) = output_bytes(format, &config)
+        && let Some(free) = minisim_io::system::free_space(&minisim_io::atomic::parent_of(path))
+        && needed > free
+    {
+        return Err(VideoError::NoSpace {
+            path: path.to_owned(),
+            needed,
+            free,
+        });
+    }
     let (file, temp) = temp_file(path)?;
     let perf = options.perf.clone();
     let render_options = SimulateOptions {
         until: None,
         chunk_frames: options.chunk_frames,
         perf: perf.clone(),
+        memory_limit: options
+            .memory_limit
+            .resolve(minisim_io::system::available_memory),
     };
     let mut renderer = Renderer::new(spec, &render_options, false)?;
     let mut sink = open_sink(

@@ -67,9 +67,27 @@ pub use minisim_spec::{
 pub use minisim_spec::steps::*;
 
 pub use minisim_render::{
-    CellTable, Chunk, ChunkMovie, Csr, Geometry, GroundTruth, Movie, PerfTracker, Phase, PhaseTime,
-    Recording, RenderError, Renderer, SimulateOptions, simulate,
+    CellTable, Chunk, ChunkMovie, Csr, Estimate, Geometry, GroundTruth, MemoryLimit, Movie,
+    PerfTracker, Phase, PhaseTime, Recording, RenderError, Renderer, SimulateOptions, estimate,
+    human_bytes,
 };
+
+/// Simulate a whole recording in memory (see [`minisim_render::simulate`]).
+///
+/// Before anything is allocated the render's memory is estimated ([`estimate`]) and
+/// checked against `options.memory_limit`; the default, [`MemoryLimit::Available`],
+/// is what the system has available now, so a spec too large for the machine fails
+/// with [`RenderError::TooLarge`] instead of aborting. Output is bit-identical for any
+/// `chunk_frames` and thread count.
+pub fn simulate(spec: &Spec, options: &SimulateOptions) -> Result<Recording, RenderError> {
+    let options = SimulateOptions {
+        memory_limit: options
+            .memory_limit
+            .resolve(minisim_io::system::available_memory),
+        ..options.clone()
+    };
+    minisim_render::simulate(spec, &options)
+}
 
 pub use minisim_cache::{
     CacheError, CacheOutcome, EntryInfo, GcReport, MANIFEST, Persist, cache_dir, gc as cache_gc,

@@ -119,7 +119,13 @@ impl Calcium {
             v.range_above("rise_ms", r, 0.0, 5000.0, "indicators rise in 1–500 ms");
         }
         if let Some(d) = self.decay_ms {
-            v.range_above("decay_ms", d, 0.0, 60_000.0, "indicators decay in 0.05–10 s");
+            v.range_above(
+                "decay_ms",
+                d,
+                0.0,
+                60_000.0,
+                "indicators decay in 0.05–10 s",
+            );
         }
         if k.decay_ms.is_finite() && k.rise_ms.is_finite() && k.decay_ms < 1.5 * k.rise_ms {
             v.fail(
@@ -132,7 +138,13 @@ impl Calcium {
             );
         }
         if let Some(a) = self.dff_per_spike {
-            v.range_above("dff_per_spike", a, 0.0, 50.0, "one spike raises ΔF/F by 0.01–1");
+            v.range_above(
+                "dff_per_spike",
+                a,
+                0.0,
+                50.0,
+                "one spike raises ΔF/F by 0.01–1",
+            );
         }
         v.range_above(
             "saturation_dff",
@@ -148,6 +160,12 @@ impl Calcium {
             10.0,
             "Hill coefficients of calcium indicators are 1–4",
         );
-        v.range("kinetics_cv", self.kinetics_cv, 0.0, 1.0, "a coefficient of variation");
+        v.range(
+            "kinetics_cv",
+            self.kinetics_cv,
+            0.0,
+            1.0,
+            "a coefficient of variation",
+        );
     }
 }

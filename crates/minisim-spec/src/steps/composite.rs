@@ -45,8 +45,20 @@ impl Composite {
             0.49,
             "footprints are cut below this fraction of their peak; below 1e-6 they grow without changing the image",
         );
-        v.range("nucleus_brightness", self.nucleus_brightness, 0.0, 1.0, "relative to the cytoplasm");
-        v.range("scatter_collection", self.scatter_collection, 0.0, 1.0, "a fraction of the scattered light");
+        v.range(
+            "nucleus_brightness",
+            self.nucleus_brightness,
+            0.0,
+            1.0,
+            "relative to the cytoplasm",
+        );
+        v.range(
+            "scatter_collection",
+            self.scatter_collection,
+            0.0,
+            1.0,
+            "a fraction of the scattered light",
+        );
         v.range(
             "halo_spread",
             self.halo_spread,

@@ -55,10 +55,22 @@ impl Digitize {
             16,
             "counts are stored as 16-bit integers",
         );
-        v.range_above("gain_dn_per_e", self.gain_dn_per_e, 0.0, 1000.0, "a conversion gain");
+        v.range_above(
+            "gain_dn_per_e",
+            self.gain_dn_per_e,
+            0.0,
+            1000.0,
+            "a conversion gain",
+        );
         let e = "electrons RMS; sensors read 0.5–50 e⁻";
         v.range("read_noise_e", self.read_noise_e, 0.0, 10_000.0, e);
-        v.range("black_level_dn", self.black_level_dn, 0.0, 65_535.0, "a count");
+        v.range(
+            "black_level_dn",
+            self.black_level_dn,
+            0.0,
+            65_535.0,
+            "a count",
+        );
         v.range_above(
             "full_well_e",
             self.full_well_e,
@@ -66,7 +78,13 @@ impl Digitize {
             1e8,
             "pixels hold 1e3–1e6 electrons",
         );
-        v.range("prnu_sd", self.prnu_sd, 0.0, 0.49, "pixel gain spread; sensors have 0.5–2 %");
+        v.range(
+            "prnu_sd",
+            self.prnu_sd,
+            0.0,
+            0.49,
+            "pixel gain spread; sensors have 0.5–2 %",
+        );
         v.range("row_noise_e", self.row_noise_e, 0.0, 10_000.0, e);
     }
 }

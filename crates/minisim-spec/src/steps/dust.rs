@@ -46,13 +46,28 @@ impl Dust {
             100_000.0,
             "beyond this the optics are opaque",
         );
-        v.range_above("diameter_um", self.diameter_um, 0.0, 500.0, "debris of 1–100 µm");
-        v.range("diameter_sigma", self.diameter_sigma, 0.0, 2.0, "a lognormal σ");
+        v.range_above(
+            "diameter_um",
+            self.diameter_um,
+            0.0,
+            500.0,
+            "debris of 1–100 µm",
+        );
+        v.range(
+            "diameter_sigma",
+            self.diameter_sigma,
+            0.0,
+            2.0,
+            "a lognormal σ",
+        );
         let [lo, hi] = self.opacity;
         v.range("opacity[0]", lo, 0.0, 1.0, "a fraction of the light");
         v.range("opacity[1]", hi, 0.0, 1.0, "a fraction of the light");
         if lo.is_finite() && hi.is_finite() && lo > hi {
-            v.fail("opacity", format!("must satisfy min <= max (got [{lo}, {hi}])"));
+            v.fail(
+                "opacity",
+                format!("must satisfy min <= max (got [{lo}, {hi}])"),
+            );
         }
         v.range("blur_um", self.blur_um, 0.0, 500.0, "a defocus blur SD");
     }

@@ -37,9 +37,21 @@ impl Default for Leakage {
 impl Leakage {
     pub(crate) fn validate(&self, v: &mut Validator) {
         let e = "electrons; sensors hold at most ~1e6 per pixel";
-        v.range("dark_current_e_per_s", self.dark_current_e_per_s, 0.0, 1e6, e);
+        v.range(
+            "dark_current_e_per_s",
+            self.dark_current_e_per_s,
+            0.0,
+            1e6,
+            e,
+        );
         v.range("dsnu_e_per_s", self.dsnu_e_per_s, 0.0, 1e6, e);
-        v.range("hot_pixel_fraction", self.hot_pixel_fraction, 0.0, 0.5, "a fraction of the pixels");
+        v.range(
+            "hot_pixel_fraction",
+            self.hot_pixel_fraction,
+            0.0,
+            0.5,
+            "a fraction of the pixels",
+        );
         v.range("hot_pixel_e_per_s", self.hot_pixel_e_per_s, 0.0, 1e7, e);
         v.range("bleedthrough_e", self.bleedthrough_e, 0.0, 1e6, e);
     }

@@ -83,10 +83,28 @@ impl Default for Locomotion {
 
 impl Locomotion {
     fn validate(&self, v: &mut Validator) {
-        v.range_above("gait_hz", self.gait_hz, 0.0, 30.0, "rodent stride rates are 2–15 Hz");
-        v.range("gait_wander_hz", self.gait_wander_hz, 0.0, 10.0, "a frequency spread");
+        v.range_above(
+            "gait_hz",
+            self.gait_hz,
+            0.0,
+            30.0,
+            "rodent stride rates are 2–15 Hz",
+        );
+        v.range(
+            "gait_wander_hz",
+            self.gait_wander_hz,
+            0.0,
+            10.0,
+            "a frequency spread",
+        );
         let tau = "a correlation time";
-        v.range_above("gait_wander_tau_s", self.gait_wander_tau_s, 0.0, 1000.0, tau);
+        v.range_above(
+            "gait_wander_tau_s",
+            self.gait_wander_tau_s,
+            0.0,
+            1000.0,
+            tau,
+        );
         v.range_above(
             "resonance_hz",
             self.resonance_hz,
@@ -94,10 +112,28 @@ impl Locomotion {
             200.0,
             "brain–skull resonances are 1–50 Hz",
         );
-        v.range_above("damping_ratio", self.damping_ratio, 0.0, 10.0, "a damping ratio");
+        v.range_above(
+            "damping_ratio",
+            self.damping_ratio,
+            0.0,
+            10.0,
+            "a damping ratio",
+        );
         v.range_above("noise_tau_s", self.noise_tau_s, 0.0, 1000.0, tau);
-        v.range("amplitude_um", self.amplitude_um, 0.0, 100.0, "brain motion is 0.1–20 µm RMS");
-        v.range("locomotion_fraction", self.locomotion_fraction, 0.0, 1.0, "a fraction");
+        v.range(
+            "amplitude_um",
+            self.amplitude_um,
+            0.0,
+            100.0,
+            "brain motion is 0.1–20 µm RMS",
+        );
+        v.range(
+            "locomotion_fraction",
+            self.locomotion_fraction,
+            0.0,
+            1.0,
+            "a fraction",
+        );
     }
 }
 
@@ -151,8 +187,20 @@ impl Default for MotionCrop {
 
 impl MotionCrop {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.range("ou_sigma_um", self.ou_sigma_um, 0.0, 100.0, "brain motion is 0.1–20 µm RMS");
-        v.range_above("ou_tau_s", self.ou_tau_s, 0.0, 10_000.0, "a correlation time");
+        v.range(
+            "ou_sigma_um",
+            self.ou_sigma_um,
+            0.0,
+            100.0,
+            "brain motion is 0.1–20 µm RMS",
+        );
+        v.range_above(
+            "ou_tau_s",
+            self.ou_tau_s,
+            0.0,
+            10_000.0,
+            "a correlation time",
+        );
         v.range(
             "jump_rate_hz",
             self.jump_rate_hz,

@@ -45,7 +45,13 @@ impl Default for Neuropil {
 
 impl Neuropil {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.count("components", self.components, 1, 64, "a low-rank background");
+        v.count(
+            "components",
+            self.components,
+            1,
+            64,
+            "a low-rank background",
+        );
         v.range(
             "spatial_scale_um",
             self.spatial_scale_um,
@@ -53,8 +59,20 @@ impl Neuropil {
             10_000.0,
             "from a soma to beyond any field of view",
         );
-        v.range("amplitude", self.amplitude, 0.0, 1000.0, "intensity units, 1 = an in-focus soma");
-        v.range("spatial_contrast", self.spatial_contrast, 0.0, 1.0, "a relative modulation");
+        v.range(
+            "amplitude",
+            self.amplitude,
+            0.0,
+            1000.0,
+            "intensity units, 1 = an in-focus soma",
+        );
+        v.range(
+            "spatial_contrast",
+            self.spatial_contrast,
+            0.0,
+            1.0,
+            "a relative modulation",
+        );
         v.range_above(
             "time_constant_s",
             self.time_constant_s,
@@ -62,7 +80,19 @@ impl Neuropil {
             100_000.0,
             "background fluctuations last from ms to a day",
         );
-        v.range("trace_sd", self.trace_sd, 0.0, 10.0, "a ΔF/F standard deviation");
-        v.range("population_coupling", self.population_coupling, 0.0, 1.0, "a fraction");
+        v.range(
+            "trace_sd",
+            self.trace_sd,
+            0.0,
+            10.0,
+            "a ΔF/F standard deviation",
+        );
+        v.range(
+            "population_coupling",
+            self.population_coupling,
+            0.0,
+            1.0,
+            "a fraction",
+        );
     }
 }

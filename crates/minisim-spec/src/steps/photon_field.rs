@@ -62,7 +62,13 @@ impl CellBleaching {
             10.0,
             "GFP-type indicators bleach at ~1e-5 per s at typical 1P excitation",
         );
-        v.range_above("turnover_tau_s", self.turnover_tau_s, 0.0, 1e9, "a time constant");
+        v.range_above(
+            "turnover_tau_s",
+            self.turnover_tau_s,
+            0.0,
+            1e9,
+            "a time constant",
+        );
         v.range(
             "excitation_intensity",
             self.excitation_intensity,
@@ -70,7 +76,13 @@ impl CellBleaching {
             1000.0,
             "relative to a typical continuous level",
         );
-        v.range("excitation_edge_ratio", self.excitation_edge_ratio, 0.0, 1.0, "a ratio");
+        v.range(
+            "excitation_edge_ratio",
+            self.excitation_edge_ratio,
+            0.0,
+            1.0,
+            "a ratio",
+        );
     }
 }
 
@@ -96,7 +108,13 @@ impl PhotonField {
             1e7,
             "photoelectrons per pixel and frame; sensors hold at most ~1e6",
         );
-        v.range("bleach_amplitude", self.bleach_amplitude, 0.0, 1.0, "a fraction of the signal");
+        v.range(
+            "bleach_amplitude",
+            self.bleach_amplitude,
+            0.0,
+            1.0,
+            "a fraction of the signal",
+        );
         v.range_above(
             "bleach_time_constant_s",
             self.bleach_time_constant_s,
@@ -111,7 +129,13 @@ impl PhotonField {
             0.49,
             "relative excitation fluctuation; LED drivers stay below 1 %",
         );
-        v.range_above("flicker_tau_s", self.flicker_tau_s, 0.0, 10_000.0, "a correlation time");
+        v.range_above(
+            "flicker_tau_s",
+            self.flicker_tau_s,
+            0.0,
+            10_000.0,
+            "a correlation time",
+        );
         if let Some(c) = &self.cell_bleaching {
             v.within("cell_bleaching", |v| c.validate(v));
         }

@@ -128,7 +128,13 @@ pub(crate) fn cell_bounds(v: &mut Validator, f: CellFields) {
         }
     }
     if let Some(sd) = f.soma_radius_sd_um {
-        v.range("soma_radius_sd_um", sd, 0.0, 50.0, "at most the mean radius");
+        v.range(
+            "soma_radius_sd_um",
+            sd,
+            0.0,
+            50.0,
+            "at most the mean radius",
+        );
     }
     if let Some(a) = f.soma_aspect_sd {
         v.range(
@@ -149,7 +155,13 @@ pub(crate) fn cell_bounds(v: &mut Validator, f: CellFields) {
         );
     }
     if let Some(n) = f.nucleus_fraction {
-        v.range("nucleus_fraction", n, 0.0, 1.0, "a fraction of the soma radius");
+        v.range(
+            "nucleus_fraction",
+            n,
+            0.0,
+            1.0,
+            "a fraction of the soma radius",
+        );
     }
     if let Some(s) = f.expression_sigma {
         v.range(

@@ -64,8 +64,20 @@ impl Population {
             },
         );
         if let Some([lo, hi]) = self.depth_range_um {
-            v.range("depth_range_um[0]", lo, 0.0, 3000.0, "depths below the tissue surface");
-            v.range("depth_range_um[1]", hi, 0.0, 3000.0, "depths below the tissue surface");
+            v.range(
+                "depth_range_um[0]",
+                lo,
+                0.0,
+                3000.0,
+                "depths below the tissue surface",
+            );
+            v.range(
+                "depth_range_um[1]",
+                hi,
+                0.0,
+                3000.0,
+                "depths below the tissue surface",
+            );
             if lo.is_finite() && hi.is_finite() && hi < lo {
                 v.fail(
                     "depth_range_um",

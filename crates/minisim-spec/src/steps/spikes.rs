@@ -81,10 +81,28 @@ impl TwoState {
 
     fn validate(&self, v: &mut Validator) {
         let switch = "state switches from once per 20 min to once per ms";
-        v.range_above("quiescent_to_active_hz", self.quiescent_to_active_hz, 0.0, 1000.0, switch);
-        v.range_above("active_to_quiescent_hz", self.active_to_quiescent_hz, 0.0, 1000.0, switch);
+        v.range_above(
+            "quiescent_to_active_hz",
+            self.quiescent_to_active_hz,
+            0.0,
+            1000.0,
+            switch,
+        );
+        v.range_above(
+            "active_to_quiescent_hz",
+            self.active_to_quiescent_hz,
+            0.0,
+            1000.0,
+            switch,
+        );
         let rate = "neurons fire at most a few hundred Hz";
-        v.range("quiescent_rate_hz", self.quiescent_rate_hz, 0.0, 1000.0, rate);
+        v.range(
+            "quiescent_rate_hz",
+            self.quiescent_rate_hz,
+            0.0,
+            1000.0,
+            rate,
+        );
         v.range("active_rate_hz", self.active_rate_hz, 0.0, 1000.0, rate);
         v.range_above(
             "grid_hz",
@@ -175,7 +193,13 @@ impl Spikes {
             100.0,
             "absolute refractory periods are 1–5 ms",
         );
-        v.range("burst_probability", self.burst_probability, 0.0, 1.0, "a probability");
+        v.range(
+            "burst_probability",
+            self.burst_probability,
+            0.0,
+            1.0,
+            "a probability",
+        );
         v.range(
             "burst_size_mean",
             self.burst_size_mean,
@@ -222,7 +246,13 @@ impl Spikes {
                 "ensemble events are rarer than single-cell events",
             );
             v.range("participation", e.participation, 0.0, 1.0, "a probability");
-            v.range("jitter_ms", e.jitter_ms, 0.0, 10_000.0, "a time within the recording");
+            v.range(
+                "jitter_ms",
+                e.jitter_ms,
+                0.0,
+                10_000.0,
+                "a time within the recording",
+            );
         });
     }
 }

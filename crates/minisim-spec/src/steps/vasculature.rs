@@ -72,7 +72,13 @@ impl Default for VesselLayer {
 
 impl VesselLayer {
     fn validate(&self, v: &mut Validator) {
-        v.range("depth_um", self.depth_um, 0.0, 3000.0, "depths below the tissue surface");
+        v.range(
+            "depth_um",
+            self.depth_um,
+            0.0,
+            3000.0,
+            "depths below the tissue surface",
+        );
         v.count("roots", self.roots, 1, 100, "a bound on setup time");
         let size = "vessels are 3–500 µm across";
         v.range_above("root_diameter_um", self.root_diameter_um, 0.0, 500.0, size);
@@ -86,7 +92,13 @@ impl VesselLayer {
                 ),
             );
         }
-        v.range("absorption", self.absorption, 0.0, 1.0, "a fraction of the light");
+        v.range(
+            "absorption",
+            self.absorption,
+            0.0,
+            1.0,
+            "a fraction of the light",
+        );
         v.range(
             "branch_probability",
             self.branch_probability,
@@ -94,15 +106,33 @@ impl VesselLayer {
             0.95,
             "per growth step; 1 would branch at every step",
         );
-        v.range("tortuosity_deg", self.tortuosity_deg, 0.0, 90.0, "heading change per step");
-        v.range("branch_angle_deg", self.branch_angle_deg, 0.0, 180.0, "an angle");
+        v.range(
+            "tortuosity_deg",
+            self.tortuosity_deg,
+            0.0,
+            90.0,
+            "heading change per step",
+        );
+        v.range(
+            "branch_angle_deg",
+            self.branch_angle_deg,
+            0.0,
+            180.0,
+            "an angle",
+        );
         if !(self.main_share > 0.5 && self.main_share < 1.0) {
             v.fail(
                 "main_share",
                 format!("must lie in (0.5, 1) (got {})", self.main_share),
             );
         }
-        v.range("step_per_radius", self.step_per_radius, 0.1, 20.0, "growth step in radii");
+        v.range(
+            "step_per_radius",
+            self.step_per_radius,
+            0.1,
+            20.0,
+            "growth step in radii",
+        );
     }
 }
 
@@ -135,7 +165,13 @@ impl Vasculature {
                 ),
             );
         }
-        v.range("absorption", self.absorption, 0.0, 1.0, "a fraction of the light");
+        v.range(
+            "absorption",
+            self.absorption,
+            0.0,
+            1.0,
+            "a fraction of the light",
+        );
         v.range(
             "vasomotion_amplitude",
             self.vasomotion_amplitude,

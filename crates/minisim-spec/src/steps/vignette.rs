@@ -30,7 +30,13 @@ impl Default for Vignette {
 
 impl Vignette {
     pub(crate) fn validate(&self, v: &mut Validator) {
-        v.range_above("edge_ratio", self.edge_ratio, 0.0, 1.0, "a transmission ratio");
+        v.range_above(
+            "edge_ratio",
+            self.edge_ratio,
+            0.0,
+            1.0,
+            "a transmission ratio",
+        );
         v.range_above(
             "aperture_radius",
             self.aperture_radius,
