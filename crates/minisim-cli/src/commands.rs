@@ -521,7 +521,45 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Check an output file path before any work: its extension, that it is not a
+/// directory, and that its directory exists.
+fn check_output_file(
+    path: &std::path::Path,
+    extensions: &[&str],
+    what: &str,
+) -> anyhow::Result<()> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if !extensions.contains(&ext.as_str()) {
+        return Err(usage(
+            format!(
+                "{}: {what} writes {}",
+                path.display(),
+                extensions.join(" or ")
+            ),
+            format!("name the output *.{}", extensions[0]),
+        ));
+    }
+    if path.is_dir() {
+        return Err(usage(
+            format!("{}: is a directory", path.display()),
+            "give a file name",
+        ));
+    }
+    let parent = minisim_io::atomic::parent_of(path);
+    if !parent.is_dir() {
+        return Err(usage(
+            format!("{}: directory does not exist", parent.display()),
+            "create it first",
+        ));
+    }
+    Ok(())
+}
+
 fn preview_cmd(a: PreviewArgs) -> anyhow::Result<()> {
+    check_output_file(&a.output, &["png"], "preview")?;
     set_threads(a.threads)?;
     let mut spec = a.spec.load()?;
     if spec.acquisition().frames > a.frames {

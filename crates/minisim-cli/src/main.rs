@@ -30,7 +30,32 @@ struct Cli {
     command: Command,
 }
 
+/// On SIGINT or SIGTERM: remove the partial outputs being written (hidden temporary
+/// siblings), say so on one line, and exit 130 or 143 (128 + the signal).
+fn remove_partial_outputs_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let removed = minisim_io::atomic::remove_live_temps();
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            eprintln!(
+                "\ninterrupted by {name}: removed {} partial output(s)",
+                removed.len()
+            );
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 fn main() -> ExitCode {
+    remove_partial_outputs_on_signals();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -13,11 +13,18 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// Paths of the temporaries this process is writing.
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Set by `remove_live_temps`: the process is exiting, no new temporary may start.
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+fn closing() -> io::Error {
+    io::Error::new(io::ErrorKind::Interrupted, "the process is shutting down")
+}
 
 fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -71,28 +78,43 @@ pub fn host() -> String {
 }
 
 impl TempPath {
-    fn register(path: PathBuf, dest: &Path, dir: bool) -> TempPath {
-        live().push(path.clone());
-        TempPath {
-            path,
-            dest: dest.to_owned(),
-            dir,
-            done: false,
+    /// Create the temporary with `make` and register it, atomically with respect to
+    /// `remove_live_temps` (which a signal handler may run at any moment).
+    fn create<T>(
+        dest: &Path,
+        dir: bool,
+        make: impl FnOnce(&Path) -> io::Result<T>,
+    ) -> io::Result<(T, TempPath)> {
+        let path = temp_name(dest);
+        let mut live = live();
+        if CLOSING.load(Ordering::SeqCst) {
+            return Err(closing());
         }
+        let made = make(&path)?;
+        live.push(path.clone());
+        Ok((
+            made,
+            TempPath {
+                path,
+                dest: dest.to_owned(),
+                dir,
+                done: false,
+            },
+        ))
     }
 
     /// Create a temporary file for `dest` (its directory must exist), open for
-    /// reading and writing. Stale
-    /// temporaries of dead writers in that directory are removed first.
+    /// reading and writing. Stale temporaries of dead writers in that directory are
+    /// removed first.
     pub fn file(dest: &Path) -> io::Result<(File, TempPath)> {
         remove_stale(&parent_of(dest));
-        let path = temp_name(dest);
-        let file = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        Ok((file, TempPath::register(path, dest, false)))
+        TempPath::create(dest, false, |path| {
+            fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(path)
+        })
     }
 
     /// Create a temporary directory for `dest`, creating `dest`'s parent if needed.
@@ -100,9 +122,7 @@ impl TempPath {
         let parent = parent_of(dest);
         fs::create_dir_all(&parent)?;
         remove_stale(&parent);
-        let path = temp_name(dest);
-        fs::create_dir(&path)?;
-        Ok(TempPath::register(path, dest, true))
+        TempPath::create(dest, true, |path| fs::create_dir(path)).map(|((), t)| t)
     }
 
     /// Where to write.
@@ -154,11 +174,12 @@ pub fn write(dest: &Path, bytes: &[u8]) -> io::Result<()> {
     temp.commit()
 }
 
-/// Remove every temporary this process is writing (for a signal handler that is
-/// about to exit). Returns the paths removed.
+/// Remove every temporary this process is writing and refuse new ones (for a
+/// signal handler that is about to exit). Returns the paths removed.
 pub fn remove_live_temps() -> Vec<PathBuf> {
-    let paths: Vec<PathBuf> = std::mem::take(&mut *live());
-    paths
+    let mut live = live();
+    CLOSING.store(true, Ordering::SeqCst);
+    std::mem::take(&mut *live)
         .into_iter()
         .filter(|p| {
             let removed = if p.is_dir() {

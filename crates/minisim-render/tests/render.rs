@@ -64,11 +64,16 @@ fn different_seeds_differ() {
 
 #[test]
 fn until_each_stage_equals_that_stage_of_the_full_render() {
+    // Every kind, the opt-in ones included.
+    let mut draft = small(6).into_draft();
+    draft.steps.push(minisim_spec::Step::Dust(Default::default()));
+    let spec = Spec::new(draft).unwrap();
     let movie_stages: Vec<StepKind> = StepKind::ALL
         .into_iter()
         .filter(|k| k.makes_movie())
         .collect();
-    let spec = small(6)
+    assert_eq!(spec.kinds(), StepKind::ALL.to_vec());
+    let spec = spec
         .with_override(
             "output.snapshot_stages",
             json!(movie_stages.iter().map(|k| k.name()).collect::<Vec<_>>()),

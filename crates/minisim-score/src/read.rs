@@ -9,10 +9,10 @@
 //! name the file, the shape found and the shape needed.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array2, ArrayD, Ix2};
-use ndarray_npy::{NpzReader, ReadNpyExt, ReadableElement};
+use ndarray::{Array2, ArrayD, Ix2, IxDyn, ShapeBuilder};
 
 use crate::error::ScoreError;
 use crate::footprints::Footprints;
@@ -34,31 +34,183 @@ fn read_err(path: &Path, reason: impl ToString) -> ScoreError {
     }
 }
 
-fn try_read<T: ReadableElement + Copy>(path: &Path, to_f64: fn(T) -> f64) -> Option<ArrayD<f64>> {
-    let file = File::open(path).ok()?;
-    ArrayD::<T>::read_npy(file).ok().map(|a| a.mapv(to_f64))
+/// The element types accepted in `.npy` inputs: (descr without byte order, size).
+const ELEMENTS: &[(&str, usize)] = &[
+    ("f8", 8),
+    ("f4", 4),
+    ("f2", 2),
+    ("i8", 8),
+    ("i4", 4),
+    ("i2", 2),
+    ("i1", 1),
+    ("u8", 8),
+    ("u4", 4),
+    ("u2", 2),
+    ("u1", 1),
+    ("b1", 1),
+];
+
+/// The flat index `i` of an array of `shape` as `[a, b, c]`.
+fn multi_index(mut i: usize, shape: &[usize]) -> Vec<usize> {
+    let mut out = vec![0; shape.len()];
+    for (slot, &d) in out.iter_mut().zip(shape).rev() {
+        if d > 0 {
+            *slot = i % d;
+            i /= d;
+        }
+    }
+    out
+}
+
+/// Decode `.npy` bytes (`bytes` is the whole file) as f64, checking the header, the
+/// size it implies against the bytes present and the memory available before any
+/// array is allocated, and that every value is finite.
+fn decode_npy(path: &Path, bytes: &[u8], total_len: u64) -> Result<ArrayD<f64>, ScoreError> {
+    let h = minisim_io::npy::parse(bytes).ok_or_else(|| {
+        read_err(
+            path,
+            if bytes.starts_with(b"\x93NUMPY") {
+                "truncated or unreadable .npy header"
+            } else {
+                "not a .npy file (it does not start with the NUMPY magic)"
+            },
+        )
+    })?;
+    let (order, code) = h.descr.split_at(h.descr.len().min(1));
+    let known_order = matches!(order, "<" | ">" | "|" | "=");
+    let Some(&(_, size)) = ELEMENTS.iter().find(|(c, _)| *c == code && known_order) else {
+        return Err(read_err(
+            path,
+            format!(
+                "dtype '{}' is not numeric or bool (save with .astype(np.float32))",
+                h.descr
+            ),
+        ));
+    };
+    let elements = h
+        .elements()
+        .ok_or_else(|| read_err(path, format!("shape {:?} overflows", h.shape)))?;
+    let expected = h.file_len(size).unwrap_or(u64::MAX);
+    if total_len != expected {
+        return Err(read_err(
+            path,
+            format!(
+                "{}: the header says shape {:?} of '{}' ({} bytes of data) but the file holds {} bytes after its header",
+                if total_len < expected {
+                    "truncated"
+                } else {
+                    "trailing data"
+                },
+                h.shape,
+                h.descr,
+                expected.saturating_sub(h.data_offset as u64),
+                total_len.saturating_sub(h.data_offset as u64)
+            ),
+        ));
+    }
+    let needed = (elements as u64).saturating_mul(8);
+    if let Some(free) = minisim_io::system::available_memory()
+        && needed > free
+    {
+        return Err(read_err(
+            path,
+            format!(
+                "shape {:?} needs {needed} bytes as f64 but only {free} are available",
+                h.shape
+            ),
+        ));
+    }
+    let data = &bytes[h.data_offset..];
+    let code = code.as_bytes();
+    let value = |c: &[u8]| -> f64 {
+        let le = order != ">";
+        macro_rules! num {
+            ($t:ty) => {{
+                let arr = c.try_into().unwrap_or([0; std::mem::size_of::<$t>()]);
+                if le {
+                    <$t>::from_le_bytes(arr)
+                } else {
+                    <$t>::from_be_bytes(arr)
+                }
+            }};
+        }
+        match code {
+            b"f8" => num!(f64),
+            b"f4" => num!(f32) as f64,
+            b"f2" => half(num!(u16)),
+            b"i8" => num!(i64) as f64,
+            b"i4" => num!(i32) as f64,
+            b"i2" => num!(i16) as f64,
+            b"i1" => c[0] as i8 as f64,
+            b"u8" => num!(u64) as f64,
+            b"u4" => num!(u32) as f64,
+            b"u2" => num!(u16) as f64,
+            _ => c[0] as f64,
+        }
+    };
+    let values: Vec<f64> = data.chunks_exact(size).map(value).collect();
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(read_err(
+            path,
+            format!(
+                "value {} at index {:?} is not finite; replace NaN/Inf before scoring",
+                values[i],
+                multi_index(i, &h.shape)
+            ),
+        ));
+    }
+    let shape = if h.fortran {
+        IxDyn(&h.shape).f()
+    } else {
+        IxDyn(&h.shape).into_shape_with_order()
+    };
+    ArrayD::from_shape_vec(shape, values)
+        .map(|a| a.as_standard_layout().into_owned())
+        .map_err(|e| read_err(path, e))
+}
+
+/// An IEEE half-precision value.
+fn half(bits: u16) -> f64 {
+    let sign = if bits >> 15 == 1 { -1.0 } else { 1.0 };
+    let exp = ((bits >> 10) & 0x1f) as i32;
+    let frac = (bits & 0x3ff) as f64;
+    sign * match exp {
+        0 => frac * 2f64.powi(-24),
+        31 => {
+            if frac == 0.0 {
+                f64::INFINITY
+            } else {
+                f64::NAN
+            }
+        }
+        e => (1.0 + frac / 1024.0) * 2f64.powi(e - 15),
+    }
 }
 
 /// Any numeric or bool `.npy` as f64 (64-bit integers above 2^53 lose precision).
+/// The header is checked against the file size before anything is allocated; every
+/// value must be finite.
 pub fn read_npy_f64(path: &Path) -> Result<ArrayD<f64>, ScoreError> {
-    File::open(path).map_err(|e| read_err(path, e))?;
-    try_read::<f64>(path, |v| v)
-        .or_else(|| try_read::<f32>(path, f64::from))
-        .or_else(|| try_read::<i64>(path, |v| v as f64))
-        .or_else(|| try_read::<i32>(path, f64::from))
-        .or_else(|| try_read::<u64>(path, |v| v as f64))
-        .or_else(|| try_read::<u32>(path, f64::from))
-        .or_else(|| try_read::<i16>(path, f64::from))
-        .or_else(|| try_read::<u16>(path, f64::from))
-        .or_else(|| try_read::<i8>(path, f64::from))
-        .or_else(|| try_read::<u8>(path, f64::from))
-        .or_else(|| try_read::<bool>(path, |v| if v { 1.0 } else { 0.0 }))
-        .ok_or_else(|| {
-            read_err(
-                path,
-                "not a .npy of a numeric or bool dtype (little-endian, not an object array)",
-            )
-        })
+    let mut file = File::open(path).map_err(|e| read_err(path, e))?;
+    let len = file.metadata().map_err(|e| read_err(path, e))?.len();
+    let mut head = Vec::new();
+    (&mut file)
+        .take(minisim_io::npy::MAX_HEADER as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| read_err(path, e))?;
+    // Anything wrong with the header or the size it implies is reported from the
+    // header alone, before the data is read.
+    let size = minisim_io::npy::parse(&head).and_then(|h| {
+        let size = ELEMENTS.iter().find(|(c, _)| h.descr.ends_with(c))?.1;
+        (h.file_len(size) == Some(len)).then_some(size)
+    });
+    if size.is_none() {
+        return decode_npy(path, &head, len);
+    }
+    let mut bytes = head;
+    file.read_to_end(&mut bytes)
+        .map_err(|e| read_err(path, e))?;
+    decode_npy(path, &bytes, len)
 }
 
 fn shape_err(what: &'static str, path: &Path, found: &[usize], expected: String) -> ScoreError {
@@ -84,7 +236,8 @@ pub fn read_matrix(
     if !ok {
         return Err(shape_err(what, path, &shape, expected.to_owned()));
     }
-    Ok(a.into_dimensionality::<Ix2>().expect("checked 2-D"))
+    a.into_dimensionality::<Ix2>()
+        .map_err(|_| shape_err(what, path, &shape, expected.to_owned()))
 }
 
 /// Footprints over an `height × width` FOV from any of the supported layouts.
@@ -167,22 +320,48 @@ fn read_triplet(
     )
 }
 
-fn npz_array(zip: &mut NpzReader<File>, path: &Path, name: &str) -> Result<Vec<f64>, ScoreError> {
-    macro_rules! attempt {
-        ($($t:ty),*) => {$(
-            if let Ok(a) = zip.by_name::<ndarray::OwnedRepr<$t>, ndarray::IxDyn>(name) {
-                return Ok(a.iter().map(|&v| v as f64).collect());
-            }
-        )*};
+/// The array `name` of an `.npz` archive as f64: its `.npy` entry is read only after
+/// its header and declared size agree and fit in memory.
+fn npz_array(
+    zip: &mut zip::ZipArchive<File>,
+    path: &Path,
+    name: &str,
+) -> Result<Vec<f64>, ScoreError> {
+    let inner = Path::new(name);
+    let mut entry = zip.by_name(&format!("{name}.npy")).map_err(|_| {
+        read_err(
+            path,
+            format!("no array `{name}` (is it a scipy.sparse.save_npz file?)"),
+        )
+    })?;
+    let declared = entry.size();
+    let mut head = Vec::new();
+    (&mut entry)
+        .take(minisim_io::npy::MAX_HEADER as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| read_err(path, format!("{name}: {e}")))?;
+    let named = |e: ScoreError| match e {
+        ScoreError::Read { reason, .. } => read_err(path, format!("{name}: {reason}")),
+        other => other,
+    };
+    let h = minisim_io::npy::parse(&head)
+        .ok_or_else(|| read_err(path, format!("{name}: not a .npy entry")))?;
+    let size = ELEMENTS
+        .iter()
+        .find(|(c, _)| h.descr.ends_with(c))
+        .map_or(1, |&(_, s)| s);
+    if h.file_len(size) != Some(declared) {
+        return decode_npy(inner, &head, declared)
+            .map(as_vec)
+            .map_err(named);
     }
-    attempt!(f64, f32, i64, i32, u32, i16, u16, u8, i8);
-    if let Ok(a) = zip.by_name::<ndarray::OwnedRepr<bool>, ndarray::IxDyn>(name) {
-        return Ok(a.iter().map(|&v| v as u8 as f64).collect());
-    }
-    Err(read_err(
-        path,
-        format!("no numeric array `{name}` (is it a scipy.sparse.save_npz file?)"),
-    ))
+    let mut bytes = head;
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_err(path, format!("{name}: {e}")))?;
+    decode_npy(inner, &bytes, bytes.len() as u64)
+        .map(as_vec)
+        .map_err(named)
 }
 
 fn read_npz(
@@ -192,7 +371,7 @@ fn read_npz(
     order: PixelOrder,
 ) -> Result<Footprints, ScoreError> {
     let file = File::open(path).map_err(|e| read_err(path, e))?;
-    let mut zip = NpzReader::new(file).map_err(|e| read_err(path, e))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| read_err(path, e))?;
     let data = npz_array(&mut zip, path, "data")?;
     let indices = npz_array(&mut zip, path, "indices")?;
     let indptr = npz_array(&mut zip, path, "indptr")?;
@@ -265,15 +444,55 @@ fn sparse(
     let n = if components_are_rows { r } else { c };
     let nnz = m.data.len();
     let bad = |reason: String| read_err(path, reason);
-    if m.indices.len() != nnz || m.indptr.last().copied().unwrap_or(0.0) as usize != nnz {
+    let minor = if m.rows_major { c } else { r };
+    let major = if m.rows_major { r } else { c };
+    let whole = |v: f64| v >= 0.0 && v.fract() == 0.0;
+    if let Some((i, &v)) = m
+        .indices
+        .iter()
+        .enumerate()
+        .find(|&(_, &v)| !whole(v) || v >= minor as f64)
+    {
         return Err(bad(format!(
-            "{} data, {} indices and indptr ending at {} disagree",
-            nnz,
-            m.indices.len(),
-            m.indptr.last().copied().unwrap_or(0.0)
+            "indices[{i}] = {v} is not a {} index in 0..{minor}",
+            if m.rows_major { "column" } else { "row" }
         )));
     }
-    let minor = if m.rows_major { c } else { r };
+    if let Some((i, &v)) = m
+        .indptr
+        .iter()
+        .enumerate()
+        .find(|&(_, &v)| !whole(v) || v > nnz as f64)
+    {
+        return Err(bad(format!(
+            "indptr[{i}] = {v} is not an offset in 0..={nnz}"
+        )));
+    }
+    if let Some(i) = m.indptr.windows(2).position(|w| w[1] < w[0]) {
+        return Err(bad(format!(
+            "indptr decreases at entry {} ({} after {}): row pointers must be non-decreasing",
+            i + 1,
+            m.indptr[i + 1],
+            m.indptr[i]
+        )));
+    }
+    if m.indptr.len() != major + 1
+        || m.indptr.first() != Some(&0.0)
+        || m.indices.len() != nnz
+        || m.indptr.last().copied() != Some(nnz as f64)
+    {
+        return Err(bad(format!(
+            "{} data, {} indices and {} row pointers (from {:?} to {:?}) do not make a {}×{} {} matrix",
+            nnz,
+            m.indices.len(),
+            m.indptr.len(),
+            m.indptr.first(),
+            m.indptr.last(),
+            r,
+            c,
+            if m.rows_major { "CSR" } else { "CSC" }
+        )));
+    }
     let mut f = Footprints {
         height,
         width,
@@ -282,14 +501,8 @@ fn sparse(
     };
     for (major, bounds) in m.indptr.windows(2).enumerate() {
         let (a, b) = (bounds[0] as usize, bounds[1] as usize);
-        if a > b || b > nnz {
-            return Err(bad(format!("indptr is not non-decreasing at {major}")));
-        }
         for k in a..b {
             let minor_index = m.indices[k] as usize;
-            if minor_index >= minor {
-                return Err(bad(format!("index {minor_index} out of range 0..{minor}")));
-            }
             let (row, col) = if m.rows_major {
                 (major, minor_index)
             } else {
@@ -318,6 +531,7 @@ mod tests {
     use super::*;
     use ndarray::{Array1, Array3};
     use ndarray_npy::{NpzWriter, WriteNpyExt};
+    use std::path::PathBuf;
 
     fn write<T: ndarray_npy::WritableElement, D: ndarray::Dimension>(
         path: &Path,
@@ -382,6 +596,86 @@ mod tests {
             &Array1::from(vec![0i64, 2, 3]),
         );
         assert_eq!(read_footprints(&prefix, h, w, PixelOrder::C).unwrap(), want);
+    }
+
+    /// Write a raw `.npy` with a hand-made header and `data` bytes.
+    fn raw(path: &Path, descr: &str, shape: &[u64], data: &[u8]) {
+        let mut bytes = minisim_io::npy::header(descr, shape);
+        bytes.extend_from_slice(data);
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    #[test]
+    fn bad_npy_inputs_are_errors_before_allocation_naming_the_element() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("huge.npy");
+        raw(&p, "<f4", &[100_000, 100_000, 100_000], &[0; 16]);
+        let err = read_npy_f64(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("truncated") && err.contains("[100000, 100000, 100000]"),
+            "{err}"
+        );
+        let p = dir.path().join("short.npy");
+        raw(&p, "<f4", &[10], &[0; 39]);
+        let err = read_npy_f64(&p).unwrap_err().to_string();
+        assert!(err.contains("truncated") && err.contains("39"), "{err}");
+        let p = dir.path().join("nan.npy");
+        let mut data = Vec::new();
+        for v in [1.0f32, f32::NAN, 2.0, 3.0] {
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+        raw(&p, "<f4", &[2, 2], &data);
+        let err = read_npy_f64(&p).unwrap_err().to_string();
+        assert!(err.contains("NaN") && err.contains("[0, 1]"), "{err}");
+        let p = dir.path().join("obj.npy");
+        raw(&p, "|O", &[1], &[0; 8]);
+        assert!(
+            read_npy_f64(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("not numeric")
+        );
+        // Big-endian: read correctly.
+        let p = dir.path().join("be.npy");
+        let mut bytes = minisim_io::npy::header(">f8", &[2]);
+        bytes.extend_from_slice(&1.5f64.to_be_bytes());
+        bytes.extend_from_slice(&(-2.0f64).to_be_bytes());
+        std::fs::write(&p, bytes).unwrap();
+        assert_eq!(read_npy_f64(&p).unwrap().as_slice().unwrap(), &[1.5, -2.0]);
+    }
+
+    #[test]
+    fn sparse_indices_and_pointers_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (h, w) = (3, 4);
+        let triplet = |indices: Vec<i64>, indptr: Vec<i64>| {
+            let prefix = dir
+                .path()
+                .join(format!("t{}", indices.len() + indptr.len()));
+            write(
+                &PathBuf::from(format!("{}_data.npy", prefix.display())),
+                &Array1::from(vec![1.0f32; indices.len()]),
+            );
+            write(
+                &PathBuf::from(format!("{}_indices.npy", prefix.display())),
+                &Array1::from(indices),
+            );
+            write(
+                &PathBuf::from(format!("{}_indptr.npy", prefix.display())),
+                &Array1::from(indptr),
+            );
+            read_footprints(&prefix, h, w, PixelOrder::C)
+                .unwrap_err()
+                .to_string()
+        };
+        let err = triplet(vec![1, -1], vec![0, 1, 2]);
+        assert!(err.contains("indices[1] = -1"), "{err}");
+        let err = triplet(vec![1, 12], vec![0, 1, 2]);
+        assert!(err.contains("indices[1] = 12"), "{err}");
+        let err = triplet(vec![1, 2, 3], vec![0, 2, -5, 3]);
+        assert!(err.contains("indptr[2] = -5"), "{err}");
+        let err = triplet(vec![1, 2, 3, 4], vec![0, 3, 1, 4]);
+        assert!(err.contains("indptr decreases at entry 2"), "{err}");
     }
 
     #[test]

@@ -125,10 +125,12 @@ fn sink_config(
     let a = spec.acquisition();
     let sensor = spec.digitize();
     let fps = options.fps.unwrap_or(a.frame_rate_hz);
-    if !(fps.is_finite() && fps > 0.0) {
+    if !(fps.is_finite() && (0.01..=10_000.0).contains(&fps)) {
         return Err(bad(
             path,
-            format!("fps must be a positive number (got {fps})"),
+            format!(
+                "fps must lie in [0.01, 10000] (got {fps}); containers store the rate in thousandths of a frame per second"
+            ),
         ));
     }
     if options.chunk_frames == 0 {

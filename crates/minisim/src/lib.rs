@@ -58,18 +58,18 @@
 #![deny(missing_docs)]
 
 pub use minisim_spec::{
-    Acquisition, Axis, FocalDepth, Issue, MODEL_VERSION, Optics, Output, PRESETS, Preset, PyImport,
-    REGIONS, SCOPES, Spec, SpecDraft, SpecError, Sweep, SweptSpec, Unmapped, parse_assignment,
-    preset_names, steps, sweep,
+    Acquisition, Axis, Bound, FocalDepth, Issue, MAX_BLUR_PX, MAX_DEPTH_IN_LS, MODEL_VERSION,
+    Optics, Output, PRESETS, Preset, PyImport, REGIONS, SCOPES, Spec, SpecDraft, SpecError, Sweep,
+    SweptSpec, Unmapped, parse_assignment, preset_names, steps, sweep,
 };
 
 /// Every step kind's parameters, [`Step`] and [`StepKind`].
 pub use minisim_spec::steps::*;
 
 pub use minisim_render::{
-    CellTable, Chunk, ChunkMovie, Csr, Estimate, Geometry, GroundTruth, MemoryLimit, Movie,
-    PerfTracker, Phase, PhaseTime, Recording, RenderError, Renderer, SimulateOptions, estimate,
-    human_bytes,
+    CellTable, Chunk, ChunkMovie, Csr, Dtype, Estimate, Geometry, GroundTruth, MemoryLimit, Movie,
+    PerfTracker, Phase, PhaseTime, Recording, RenderError, Renderer, SimulateOptions, TruthArray,
+    TruthError, estimate, human_bytes,
 };
 
 /// Simulate a whole recording in memory (see [`minisim_render::simulate`]).
