@@ -66,7 +66,9 @@ fn different_seeds_differ() {
 fn until_each_stage_equals_that_stage_of_the_full_render() {
     // Every kind, the opt-in ones included.
     let mut draft = small(6).into_draft();
-    draft.steps.push(minisim_spec::Step::Dust(Default::default()));
+    draft
+        .steps
+        .push(minisim_spec::Step::Dust(Default::default()));
     let spec = Spec::new(draft).unwrap();
     let movie_stages: Vec<StepKind> = StepKind::ALL
         .into_iter()

@@ -171,7 +171,7 @@ fn errors_are_reported_before_rendering_and_leave_nothing() {
                 ..quiet()
             },
             |e| matches!(e, VideoError::BadOption { .. }),
-            "fps must be a positive number",
+            "fps must lie in [0.01, 10000] (got 0)",
         ),
         (
             "m.avi",
