@@ -2,10 +2,11 @@
 //!
 //! Every measurement runs in a child process (`xtask bench-run …`) so that its peak
 //! resident set (VmHWM) is its own and its thread pool has the requested size. The RNG
-//! floor is one Poisson and one Gaussian draw per pixel-frame with the project's
-//! generator and sampler (`physics::digitize::poisson`, xoshiro256++ streams per frame),
-//! parallel over frames like the pipeline; the pipeline/floor ratio is wall time over
-//! wall time at the same thread count.
+//! floor is one exact Poisson and one Gaussian draw per pixel-frame with the fastest
+//! sampler the project has (the batched `math::poisson::Batch` digitize uses), parallel
+//! over frames like the pipeline; the pipeline/floor ratio is wall time over wall time
+//! at the same thread count. `--peer` adds the side-by-side run against py-minisim
+//! (`peer.rs`).
 
 use std::path::Path;
 use std::process::Command;
@@ -13,10 +14,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use minisim::physics::math::poisson;
 use minisim::physics::{Stream, digitize};
 use minisim::{PerfTracker, Phase, SimulateOptions, Spec, VideoOptions, simulate, simulate_video};
 use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -117,15 +118,33 @@ fn phases(perf: &PerfTracker, pixel_frames: f64) -> Value {
     Value::Object(m)
 }
 
+/// What a child measures: a named scenario or a spec file.
+pub enum Target<'a> {
+    Scenario(&'a str),
+    Spec(&'a Path),
+}
+
 /// Run one measurement in this process (the child side).
-pub fn run_one(name: &str, mode: &str, threads: usize, quick: bool) -> anyhow::Result<Value> {
+pub fn run_one(
+    target: Target<'_>,
+    mode: &str,
+    threads: usize,
+    quick: bool,
+) -> anyhow::Result<Value> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()?;
-    let s = scenario(name)?;
-    let spec = spec_of(s, quick);
+    let (name, spec) = match target {
+        Target::Scenario(name) => (name.to_owned(), spec_of(scenario(name)?, quick)),
+        Target::Spec(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            (path.display().to_string(), Spec::from_json(&text)?)
+        }
+    };
     let frames = spec.acquisition().frames;
-    let pixel_frames = frames as f64 * (s.fov as f64).powi(2);
+    let [h, w] = spec.acquisition().fov_px;
+    let pixel_frames = frames as f64 * h as f64 * w as f64;
     let perf = Arc::new(PerfTracker::new());
     let start = Instant::now();
     let mut out = Map::new();
@@ -160,29 +179,19 @@ pub fn run_one(name: &str, mode: &str, threads: usize, quick: bool) -> anyhow::R
                     ..Default::default()
                 },
             )?;
+            out.insert("file_bytes".into(), json!(std::fs::metadata(&path)?.len()));
         }
         "floor" => {
-            // λ = 300 e⁻: the default spec's typical pixel (PTRS regime of the sampler).
-            let pixels = (s.fov * s.fov) as usize;
-            let total: f64 = (0..frames)
-                .into_par_iter()
-                .map(|f| {
-                    let mut rng = Stream::seed_from_u64(f);
-                    let mut acc = 0.0;
-                    for _ in 0..pixels {
-                        let n = digitize::poisson(300.0, &mut rng);
-                        let g: f64 = StandardNormal.sample(&mut rng);
-                        acc += n + g;
-                    }
-                    acc
-                })
-                .sum();
-            out.insert("checksum".into(), json!(total / pixel_frames));
+            out.insert(
+                "checksum".into(),
+                json!(floor(h as usize, w as usize, frames) / pixel_frames),
+            );
         }
         other => bail!("unknown mode {other}"),
     }
     let wall = start.elapsed().as_secs_f64();
     out.insert("scenario".into(), json!(name));
+    out.insert("engine".into(), json!("minisim"));
     out.insert("mode".into(), json!(mode));
     out.insert("threads".into(), json!(threads));
     out.insert("frames".into(), json!(frames));
@@ -197,6 +206,32 @@ pub fn run_one(name: &str, mode: &str, threads: usize, quick: bool) -> anyhow::R
         out.insert("phases".into(), phases(&perf, pixel_frames));
     }
     Ok(Value::Object(out))
+}
+
+/// The RNG floor: per pixel-frame one exact Poisson deviate (λ = 300 e⁻, the default
+/// spec's typical pixel) and one standard normal, drawn as digitize draws them (the
+/// batched sampler `math::poisson::Batch`, one stream per 16-row block of each
+/// frame), parallel over frames. Returns the sum of the draws (so none is elided).
+fn floor(height: usize, width: usize, frames: u64) -> f64 {
+    (0..frames)
+        .into_par_iter()
+        .map(|f| {
+            let blocks = height.div_ceil(digitize::ROW_BLOCK) as u64;
+            let means = vec![300.0; width];
+            let (mut k, mut z) = (vec![0.0; width], vec![0.0; width]);
+            let mut acc = 0.0;
+            for b in 0..blocks {
+                let mut rng = Stream::seed_from_u64(f * blocks + b);
+                let mut batch = poisson::Batch::new(&mut rng);
+                let rows = digitize::ROW_BLOCK.min(height - b as usize * digitize::ROW_BLOCK);
+                for _ in 0..rows {
+                    batch.poisson_normal(&means, &mut k, &mut z, &mut rng);
+                    acc += k.iter().sum::<f64>() + z.iter().sum::<f64>();
+                }
+            }
+            acc
+        })
+        .sum()
 }
 
 fn child(name: &str, mode: &str, threads: usize, quick: bool) -> anyhow::Result<Value> {
@@ -224,7 +259,7 @@ fn child(name: &str, mode: &str, threads: usize, quick: bool) -> anyhow::Result<
     Ok(serde_json::from_slice(&out.stdout)?)
 }
 
-fn machine() -> Value {
+pub fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()

@@ -1,10 +1,12 @@
 //! `cargo xtask`: developer automation for minisim.
 //!
 //! - `cargo xtask sweep SWEEP.json [--out rows.csv|rows.jsonl] [--shard K/N] [--jobs J]`
-//! - `cargo xtask bench [--quick] [--json OUT] [--scenario NAME]…`
+//! - `cargo xtask bench [--quick] [--json OUT] [--scenario NAME]… [--peer [--peer-only]
+//!   [--peer-spec PY.json]… [--reps N]]`
 
 mod bench;
 mod metrics;
+mod peer;
 mod realism;
 mod sweep;
 
@@ -53,6 +55,20 @@ enum Task {
         /// Only these scenarios (repeatable).
         #[arg(long)]
         scenario: Vec<String>,
+        /// Also run py-minisim 1.0.3 (installed into target/peer/venv) and minisim side by
+        /// side on the peer specs.
+        #[arg(long)]
+        peer: bool,
+        /// With --peer: skip the scenarios.
+        #[arg(long, requires = "peer")]
+        peer_only: bool,
+        /// With --peer: py-minisim spec files (default: bench/peer-specs/full256.json and
+        /// full512.json).
+        #[arg(long, requires = "peer")]
+        peer_spec: Vec<PathBuf>,
+        /// With --peer: repetitions of each measurement (the best wall time is compared).
+        #[arg(long, default_value_t = 1, requires = "peer")]
+        reps: usize,
     },
     /// Render presets and compare movie statistics with real-recording ranges.
     Realism {
@@ -72,8 +88,10 @@ enum Task {
     /// (internal) One benchmark measurement in a fresh process.
     #[command(hide = true)]
     BenchRun {
-        #[arg(long)]
-        scenario: String,
+        #[arg(long, required_unless_present = "spec")]
+        scenario: Option<String>,
+        #[arg(long, conflicts_with = "scenario")]
+        spec: Option<PathBuf>,
         #[arg(long)]
         mode: String,
         #[arg(long)]
@@ -112,8 +130,33 @@ fn sweep_task(
     Ok(())
 }
 
-fn bench_task(quick: bool, json: Option<PathBuf>, scenarios: &[String]) -> anyhow::Result<()> {
-    let report = bench::run_all(quick, scenarios)?;
+/// What `cargo xtask bench` runs against the peer.
+struct PeerArgs {
+    on: bool,
+    only: bool,
+    specs: Vec<PathBuf>,
+    reps: usize,
+}
+
+fn bench_task(
+    quick: bool,
+    json: Option<PathBuf>,
+    scenarios: &[String],
+    peer_args: PeerArgs,
+) -> anyhow::Result<()> {
+    let mut report = if peer_args.only {
+        serde_json::json!({ "quick": quick, "machine": bench::machine(), "scenarios": [] })
+    } else {
+        bench::run_all(quick, scenarios)?
+    };
+    if peer_args.on {
+        let specs = if peer_args.specs.is_empty() {
+            peer::default_specs()
+        } else {
+            peer_args.specs
+        };
+        report["peer"] = peer::run(&specs, peer_args.reps, quick, 2)?;
+    }
     if let Some(path) = json {
         bench::write_json(&report, &path)?;
         eprintln!("wrote {}", path.display());
@@ -180,8 +223,33 @@ fn realism_task(
     Ok(())
 }
 
+/// Benchmarks measure the release build: a debug `cargo xtask bench` re-runs itself
+/// as `cargo run --release -p xtask -- bench …` with the same arguments.
+fn bench_in_release() -> anyhow::Result<()> {
+    let status =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["run", "--release", "--quiet", "--package", "xtask", "--"])
+            .args(std::env::args_os().skip(1))
+            .status()?;
+    if !status.success() {
+        anyhow::bail!("the release bench failed ({status})");
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
-    let result = match Cli::parse().task {
+    let cli = Cli::parse();
+    if cfg!(debug_assertions) && matches!(cli.task, Task::Bench { .. }) {
+        eprintln!("(benchmarks run the release build)");
+        return match bench_in_release() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let result = match cli.task {
         Task::Sweep {
             file,
             out,
@@ -194,7 +262,21 @@ fn main() -> ExitCode {
             quick,
             json,
             scenario,
-        } => bench_task(quick, json, &scenario),
+            peer,
+            peer_only,
+            peer_spec,
+            reps,
+        } => bench_task(
+            quick,
+            json,
+            &scenario,
+            PeerArgs {
+                on: peer,
+                only: peer_only,
+                specs: peer_spec,
+                reps,
+            },
+        ),
         Task::Realism {
             preset,
             spec,
@@ -203,10 +285,18 @@ fn main() -> ExitCode {
         } => realism_task(preset, spec, frames, out),
         Task::BenchRun {
             scenario,
+            spec,
             mode,
             threads,
             quick,
-        } => bench::run_one(&scenario, &mode, threads, quick).map(|r| println!("{r}")),
+        } => {
+            let target = match (&scenario, &spec) {
+                (Some(name), _) => bench::Target::Scenario(name),
+                (None, Some(path)) => bench::Target::Spec(path),
+                (None, None) => unreachable!("clap requires one"),
+            };
+            bench::run_one(target, &mode, threads, quick).map(|r| println!("{r}"))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

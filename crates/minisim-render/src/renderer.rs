@@ -120,6 +120,8 @@ pub struct Renderer {
     next: u64,
     states: States,
     snapshot_stages: Vec<StepKind>,
+    /// The canvases of the chunk being rendered, frame after frame (reused).
+    canvases: Vec<f32>,
 }
 
 impl Renderer {
@@ -186,6 +188,7 @@ impl Renderer {
             next: 0,
             states,
             snapshot_stages,
+            canvases: Vec::new(),
         })
     }
 
@@ -309,14 +312,29 @@ impl Renderer {
             snapshot_stages: &self.snapshot_stages,
             perf: self.perf.as_deref(),
         };
+        let canvas_len = g.canvas.len();
+        self.canvases.clear();
+        self.canvases.resize(n * canvas_len, 0.0);
+        frame::paint(scene, &pass, &values, &mut self.canvases, &mut slots);
+        let first_snapshot = frame::band_snapshots(&pass);
         slots
             .into_par_iter()
             .zip(values.par_iter())
+            .zip(self.canvases.par_chunks_exact_mut(canvas_len.max(1)))
             .enumerate()
             .for_each_init(
                 || FrameBuffers::new(&g),
-                |buffers, (i, (slot, v))| {
-                    frame::render(scene, &pass, start + i as u64, v, buffers, slot)
+                |buffers, (i, ((slot, v), canvas))| {
+                    frame::render(
+                        scene,
+                        &pass,
+                        start + i as u64,
+                        v,
+                        canvas,
+                        buffers,
+                        slot,
+                        first_snapshot,
+                    )
                 },
             );
         let observed = if counts {

@@ -53,7 +53,7 @@ impl Stage for Kind {
         let positions = blur_positions(start, next, fraction, p.exposure_blur_samples);
         let b = &mut *frame.buffers;
         let plane = Canvas {
-            data: &b.canvas,
+            data: &*frame.canvas,
             dims: g.canvas,
             margin: g.margin,
         };
@@ -269,12 +269,16 @@ pub fn shift_crop(
     debug_assert!(row0 >= 0 && row0 as usize + rows <= canvas_dims.height);
     scratch.clear();
     scratch.resize(rows * fov.width, 0.0);
+    // Both passes accumulate tap after tap over whole rows (contiguous, so the
+    // multiply-adds vectorise); each output sums its taps in tap order.
     for r in 0..rows {
         let src = &canvas[(row0 as usize + r) * canvas_dims.width..][..canvas_dims.width];
         let dst = &mut scratch[r * fov.width..(r + 1) * fov.width];
-        for (x, d) in dst.iter_mut().enumerate() {
-            let taps = &src[col0 + x..col0 + x + wx.len()];
-            *d = taps.iter().zip(&wx).map(|(a, b)| a * b).sum();
+        for (j, &w) in wx.iter().enumerate() {
+            let taps = &src[col0 + j..col0 + j + fov.width];
+            for (d, &s) in dst.iter_mut().zip(taps) {
+                *d += w * s;
+            }
         }
     }
     for y in 0..fov.height {

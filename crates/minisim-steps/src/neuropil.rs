@@ -15,7 +15,7 @@ use ndarray::Array3;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::math::{field, ou};
-use crate::stage::{Context, Frame, FrameValues, Prepared, Stage};
+use crate::stage::{Band, Context, FrameValues, Prepared, Stage};
 use crate::truth::{GroundTruth, rows_by_frame};
 use crate::{Dims, Stream, Streams, motion_crop};
 
@@ -36,6 +36,7 @@ impl Stage for Kind {
     type Prepared = Vec<Vec<f32>>;
     type State = State;
     const ADVANCES: bool = true;
+    const BY_BAND: bool = true;
     /// Each component's ΔF/F in the frame.
     type Values = Vec<f64>;
 
@@ -82,9 +83,25 @@ impl Stage for Kind {
         vec![0.0; own.len()]
     }
 
-    fn apply(_: &Neuropil, own: &Vec<Vec<f32>>, values: &FrameValues, frame: &mut Frame<'_>) {
-        let traces: &[f64] = values.neuropil.as_deref().unwrap_or(&[]);
-        add(own, traces, frame.canvas().0);
+    /// Σ_k S_k·(1 + b_k(t)) on one band of every frame of the chunk, each pixel
+    /// summing its components in order.
+    fn apply_band(_: &Neuropil, own: &Vec<Vec<f32>>, values: &[FrameValues], band: &mut Band<'_>) {
+        let w = band.width;
+        for (k, map) in own.iter().enumerate() {
+            let src = &map[band.rows.start * w..band.rows.end * w];
+            for (plane, v) in band.planes.iter_mut().zip(values) {
+                let b = v
+                    .neuropil
+                    .as_deref()
+                    .and_then(|t| t.get(k))
+                    .copied()
+                    .unwrap_or(0.0);
+                let scale = (1.0 + b) as f32;
+                for (c, &m) in plane.iter_mut().zip(src) {
+                    *c += scale * m;
+                }
+            }
+        }
     }
 
     fn truth(

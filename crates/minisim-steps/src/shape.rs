@@ -35,6 +35,15 @@ pub struct Segment {
 impl Segment {
     /// True if `p` (µm from the soma centre) lies inside the tapered capsule.
     pub fn contains(&self, p: [f64; 2]) -> bool {
+        // Outside the capsule's bounding box (grown by a relative 1e-9 against
+        // rounding) the distance exceeds every half width: no need to compute it.
+        let half = self.w0.max(self.w1) / 2.0 * (1.0 + 1e-9) + 1e-12;
+        let outside = |i: usize| {
+            p[i] < self.a[i].min(self.b[i]) - half || p[i] > self.a[i].max(self.b[i]) + half
+        };
+        if outside(0) || outside(1) {
+            return false;
+        }
         let (t, dist) = segment::closest(p, self.a, self.b);
         dist <= (self.w0 + (self.w1 - self.w0) * t) / 2.0
     }
@@ -63,6 +72,15 @@ impl Shape {
             .map(|&(k, a, p)| a * (k * theta + p).cos())
             .sum();
         (1.0 + r).clamp(0.5, 1.5)
+    }
+
+    /// Bounds of `radius_factor` over all angles: 1 ∓ Σ|a_k|, clamped like it.
+    pub fn radius_factor_bounds(&self) -> (f64, f64) {
+        let spread: f64 = self.harmonics.iter().map(|&(_, a, _)| a.abs()).sum();
+        (
+            (1.0 - spread).clamp(0.5, 1.5),
+            (1.0 + spread).clamp(0.5, 1.5),
+        )
     }
 
     /// True if `p` (µm from the soma centre) lies in a dendrite.

@@ -9,6 +9,7 @@
 //! | `start`, `advance` | serially, frame after frame | per-frame state (recursions, traces) → the frame's `Values`, which later kinds and `apply` read |
 //! | `resting` | for the detectability labels | the `Values` of a frame with every cell at rest |
 //! | `apply` | per frame, frames in parallel | the image work on the frame's planes (canvas → FOV → counts) |
+//! | `apply_band` | per chunk and band of canvas rows, bands in parallel | for `BY_BAND` stages (the first movie stages, which paint the canvas as weighted sums of static patterns): the image work on every frame of the chunk at once, so each pattern is read once per chunk |
 //! | `truth` | once, after the last frame | its part of the [`GroundTruth`] |
 //!
 //! Its perf phase is its kind. The table at the end of this module is generated from
@@ -131,11 +132,34 @@ pub enum Plane {
     Counts,
 }
 
+/// Canvas rows per band of the chunk-wise (`BY_BAND`) stages: a band of every frame
+/// of a chunk stays in cache while each pattern is added to all of them. Fixed, so the
+/// output never depends on the thread count.
+pub const BAND_ROWS: usize = 16;
+
+/// The bands of a canvas of `height` rows: `[start, end)` row ranges of `BAND_ROWS`.
+pub fn bands(height: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..height.div_ceil(BAND_ROWS)).map(move |b| b * BAND_ROWS..((b + 1) * BAND_ROWS).min(height))
+}
+
+/// One band of canvas rows of every frame of a chunk.
+pub struct Band<'a> {
+    /// Index of the band (`rows.start / BAND_ROWS`).
+    pub index: usize,
+    /// Canvas rows `[start, end)`.
+    pub rows: std::ops::Range<usize>,
+    /// Canvas width, px.
+    pub width: usize,
+    /// For each frame of the chunk, its rows of this band (row-major, `rows.len() ×
+    /// width`).
+    pub planes: Vec<&'a mut [f32]>,
+    /// Scratch any band stage may resize and use within its `apply_band`.
+    pub scratch: &'a mut Vec<f32>,
+}
+
 /// Planes one worker reuses from frame to frame (no allocation per frame).
 #[derive(Debug, Default)]
 pub struct FrameBuffers {
-    /// The canvas plane, `geometry.canvas` sized.
-    pub canvas: Vec<f32>,
     /// The FOV plane, `geometry.fov` sized.
     pub fov: Vec<f32>,
     /// Scratch planes any stage may resize and use within its `apply` (composite: the
@@ -147,7 +171,6 @@ impl FrameBuffers {
     /// Buffers for frames of geometry `g`.
     pub fn new(g: &Geometry) -> Self {
         FrameBuffers {
-            canvas: vec![0.0; g.canvas.len()],
             fov: vec![0.0; g.fov.len()],
             scratch: Default::default(),
         }
@@ -164,7 +187,9 @@ pub struct Frame<'a> {
     pub rng: &'a dyn RngSource,
     /// Where the image is now.
     pub plane: Plane,
-    /// The planes.
+    /// The canvas plane (`geometry.canvas` sized), painted by the band stages.
+    pub canvas: &'a mut [f32],
+    /// The other planes.
     pub buffers: &'a mut FrameBuffers,
     /// Where a counts-writing stage puts the frame's counts (FOV-sized); the renderer
     /// provides it whenever such a stage runs.
@@ -177,7 +202,7 @@ impl Frame<'_> {
         if self.plane == Plane::Canvas {
             let g = self.geometry;
             motion_crop::crop(
-                &self.buffers.canvas,
+                self.canvas,
                 g.canvas,
                 g.margin,
                 &mut self.buffers.fov,
@@ -190,7 +215,7 @@ impl Frame<'_> {
 
     /// The canvas plane and its size.
     pub fn canvas(&mut self) -> (&mut [f32], Dims) {
-        (&mut self.buffers.canvas, self.geometry.canvas)
+        (&mut *self.canvas, self.geometry.canvas)
     }
 }
 
@@ -208,6 +233,9 @@ pub trait Stage {
     const WRITES_COUNTS: bool = false;
     /// True for stages with a serial per-frame part (`advance` is called only then).
     const ADVANCES: bool = false;
+    /// True for stages painted band by band over a whole chunk (`apply_band` instead of
+    /// `apply`); they must come before every per-frame movie stage.
+    const BY_BAND: bool = false;
 
     /// Setup: everything computed once. `prepared` holds what earlier kinds prepared.
     fn prepare(params: &Self::Params, ctx: &Context<'_>, prepared: &Prepared) -> Self::Prepared;
@@ -242,6 +270,16 @@ pub trait Stage {
         _own: &Self::Prepared,
         _values: &FrameValues,
         _frame: &mut Frame<'_>,
+    ) {
+    }
+
+    /// The stage's image work on one band of every frame of a chunk (`BY_BAND`
+    /// stages); `values[f]` belongs to the band's `planes[f]`.
+    fn apply_band(
+        _params: &Self::Params,
+        _own: &Self::Prepared,
+        _values: &[FrameValues],
+        _band: &mut Band<'_>,
     ) {
     }
 
@@ -380,6 +418,30 @@ macro_rules! stage_table {
                         <crate::$module::Kind as Stage>::apply(p, own, values, frame);
                     }
                 })*
+            }
+        }
+
+        /// Apply a `BY_BAND` kind to one band of a chunk.
+        pub fn apply_band(
+            kind: StepKind,
+            spec: &Spec,
+            prepared: &Prepared,
+            values: &[FrameValues],
+            band: &mut Band<'_>,
+        ) {
+            match kind {
+                $(StepKind::$variant => {
+                    if let (Some(p), Some(own)) = (spec.$module(), prepared.$module.as_ref()) {
+                        <crate::$module::Kind as Stage>::apply_band(p, own, values, band);
+                    }
+                })*
+            }
+        }
+
+        /// True if `kind` is painted band by band over a chunk.
+        pub fn by_band(kind: StepKind) -> bool {
+            match kind {
+                $(StepKind::$variant => <crate::$module::Kind as Stage>::BY_BAND,)*
             }
         }
 

@@ -31,12 +31,12 @@ pub struct Kind;
 
 impl Stage for Kind {
     type Params = Vasculature;
-    /// Every vessel (straight ones first, then each tree layer's branches).
-    type Prepared = Vec<Vessel>;
+    /// Every vessel and, without vasomotion, their combined transmission.
+    type Prepared = Vessels;
     type State = ();
     type Values = ();
 
-    fn prepare(p: &Vasculature, ctx: &Context<'_>, prepared: &Prepared) -> Vec<Vessel> {
+    fn prepare(p: &Vasculature, ctx: &Context<'_>, prepared: &Prepared) -> Vessels {
         let g = ctx.geometry;
         let streams = ctx.streams("vasculature");
         let mut v = prepare(p, g.canvas, g.pixel_um, &mut streams.stream(0));
@@ -55,25 +55,31 @@ impl Stage for Kind {
                 &mut streams.group(k as u64).stream(0),
             ));
         }
-        v
+        // Without vasomotion every frame sees the same vessels: one map for all.
+        let fixed = (p.vasomotion_amplitude == 0.0).then(|| Transmission::of(p, &v, 0.0, g.canvas));
+        Vessels { vessels: v, fixed }
     }
 
     /// Absorb at the middle of the frame's exposure (vasomotion).
-    fn apply(p: &Vasculature, own: &Vec<Vessel>, _: &FrameValues, frame: &mut Frame<'_>) {
+    fn apply(p: &Vasculature, own: &Vessels, _: &FrameValues, frame: &mut Frame<'_>) {
         let t_s = frame.geometry.frame_mid_s(frame.index);
-        absorb(p, own, t_s, frame.canvas().0);
+        let canvas = frame.canvas().0;
+        match &own.fixed {
+            Some(map) => map.apply(canvas),
+            None => absorb(p, &own.vessels, t_s, canvas),
+        }
     }
 
     /// The resting transmission (no vasomotion) over the FOV.
     fn truth(
         p: &Vasculature,
-        own: &Vec<Vessel>,
+        own: &Vessels,
         _: (),
         _: usize,
         ctx: &Context<'_>,
         truth: &mut GroundTruth,
     ) {
-        if own.is_empty() {
+        if own.vessels.is_empty() {
             return;
         }
         let g = ctx.geometry;
@@ -82,10 +88,72 @@ impl Stage for Kind {
             ..p.clone()
         };
         let mut ones = vec![1f32; g.canvas.len()];
-        absorb(&rest, own, 0.0, &mut ones);
+        absorb(&rest, &own.vessels, 0.0, &mut ones);
         let mut fov = vec![0f32; g.fov.len()];
         motion_crop::crop(&ones, g.canvas, g.margin, &mut fov, g.fov);
         truth.vessels = fov_plane(fov, &g);
+    }
+}
+
+/// The prepared vessels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vessels {
+    /// Every vessel (straight ones first, then each tree layer's branches).
+    pub vessels: Vec<Vessel>,
+    /// Without vasomotion: the product of every vessel's transmission, computed once.
+    pub fixed: Option<Transmission>,
+}
+
+/// A static transmission map over the canvas, stored as one run of pixels per row
+/// (from the first to the last pixel any vessel reaches in that row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transmission {
+    /// Per run: canvas row, first column, offset of its first value in `values`.
+    pub runs: Vec<(u32, u32, u32)>,
+    /// Transmission of each pixel of each run (0 … 1).
+    pub values: Vec<f32>,
+    /// Canvas width, px.
+    pub width: usize,
+}
+
+impl Transmission {
+    /// The product of the vessels' transmissions at time `t_s` over a canvas.
+    ///
+    /// Each pixel's value is 1·T₁·T₂·… in vessel order, in `f32` as `absorb`
+    /// computes it.
+    pub fn of(params: &Vasculature, vessels: &[Vessel], t_s: f64, canvas: Dims) -> Self {
+        let mut plane = vec![1f32; canvas.len()];
+        absorb(params, vessels, t_s, &mut plane);
+        let mut runs = Vec::new();
+        let mut values = Vec::new();
+        for (y, row) in plane.chunks_exact(canvas.width).enumerate() {
+            let Some(first) = row.iter().position(|&v| v != 1.0) else {
+                continue;
+            };
+            let last = row.iter().rposition(|&v| v != 1.0).expect("one exists");
+            runs.push((y as u32, first as u32, values.len() as u32));
+            values.extend_from_slice(&row[first..=last]);
+        }
+        Transmission {
+            runs,
+            values,
+            width: canvas.width,
+        }
+    }
+
+    /// Multiply a canvas (of the dimensions the map was made for) by the map.
+    pub fn apply(&self, canvas: &mut [f32]) {
+        for (i, &(y, x0, at)) in self.runs.iter().enumerate() {
+            let end = self
+                .runs
+                .get(i + 1)
+                .map_or(self.values.len(), |r| r.2 as usize);
+            let values = &self.values[at as usize..end];
+            let start = y as usize * self.width + x0 as usize;
+            for (c, &t) in canvas[start..start + values.len()].iter_mut().zip(values) {
+                *c *= t;
+            }
+        }
     }
 }
 
@@ -424,5 +492,43 @@ mod tests {
         assert!(min(&soft) > min(&sharp) + 0.05);
         let touched = |p: &[f32]| p.iter().filter(|&&v| v < 0.99).count();
         assert!(touched(&soft) > touched(&sharp));
+    }
+
+    /// The static map multiplies a canvas as every vessel in turn does, to f32
+    /// rounding (the map is the product of the transmissions, then one multiply).
+    #[test]
+    fn fixed_map_equals_absorbing_vessel_by_vessel() {
+        let params = Vasculature {
+            vessels: 3,
+            vasomotion_amplitude: 0.0,
+            layers: Some(vec![VesselLayer::default()]),
+            ..Default::default()
+        };
+        let dims = Dims {
+            height: 90,
+            width: 130,
+        };
+        let mut vessels = prepare(&params, dims, 1.0, &mut Stream::seed_from_u64(2));
+        vessels.extend(prepare_layer(
+            &params,
+            &VesselLayer::default(),
+            dims,
+            1.0,
+            3.0,
+            &mut Stream::seed_from_u64(3),
+        ));
+        let base: Vec<f32> = (0..dims.len()).map(|i| 1.0 + (i % 17) as f32).collect();
+        let mut direct = base.clone();
+        absorb(&params, &vessels, 0.0, &mut direct);
+        let mut mapped = base.clone();
+        let map = Transmission::of(&params, &vessels, 0.0, dims);
+        map.apply(&mut mapped);
+        let touched = direct.iter().zip(&base).filter(|(d, b)| d != b).count();
+        assert!(touched > dims.len() / 10, "{touched}");
+        for (i, (d, m)) in direct.iter().zip(&mapped).enumerate() {
+            // Each of at most (vessels + 1) f32 products rounds by ≤ ½ ulp.
+            let tol = (vessels.len() + 1) as f32 * f32::EPSILON * d.abs();
+            assert!((d - m).abs() <= tol, "pixel {i}: {d} vs {m}");
+        }
     }
 }
