@@ -26,9 +26,10 @@
 //! Sources: docs/physics.md#steps.composite.
 
 use minisim_spec::{Composite, Optics};
+use multiversion::multiversion;
 
 use crate::Dims;
-use crate::math::gauss;
+use crate::math::{gauss, simd};
 use crate::optics::blur_at;
 use crate::place_neurons::Cell;
 use crate::shape::Shape;
@@ -135,11 +136,13 @@ impl Stage for Kind {
         let (cores, halos) = (&own.core_bands[band.index], &own.halo_bands[band.index]);
         let (n_core, n_halo) = (cores.len(), halos.len());
         band.scratch.clear();
-        band.scratch
-            .resize(frames * per_frame + cw + (n_core + n_halo) * frames, 0.0);
+        band.scratch.resize(
+            frames * per_frame + cw + FRAME_GROUP * w.max(cw) + (n_core + n_halo) * frames,
+            0.0,
+        );
         let (coarse, rest) = band.scratch.split_at_mut(frames * per_frame);
-        let (row, scales) = rest.split_at_mut(cw);
-        let mut acc = vec![0f32; FRAME_GROUP * w];
+        let (row, rest) = rest.split_at_mut(cw);
+        let (acc, scales) = rest.split_at_mut(FRAME_GROUP * w.max(cw));
         let (core_scales, halo_scales) = scales.split_at_mut(n_core * frames);
         let scale_of = |c: usize, out: &mut [f32]| {
             let b = own.brightness[c];
@@ -179,57 +182,62 @@ impl Stage for Kind {
                     }
                 })
         };
-        // Cores, pixel-major: per group of `FRAME_GROUP` frames and canvas row, every
-        // pixel of the row accumulates all frames of the group at once (one vector per
-        // pixel) over the row's cells in ascending id, starting from 0; the row is then
-        // added to each frame's plane. Each plane pixel thus receives
-        // 0 + w₁s₁ + w₂s₂ + … in ascending cell id, whatever the grouping.
+        // Cores on the canvas rows, then halos on the grid rows: per group of
+        // `FRAME_GROUP` frames, each row accumulates all frames of the group at once
+        // over the row's cells in ascending id, starting from 0, and is then added to
+        // each frame's plane (zero for the grid). Each plane pixel thus receives
+        // 0 + w₁s₁ + w₂s₂ + … in ascending cell id, whatever the band or grouping.
         for (g, group) in band.planes.chunks_mut(FRAME_GROUP).enumerate() {
             let (f0, n) = (g * FRAME_GROUP, group.len());
-            let acc = &mut acc[..n * w];
-            for y in r0..r1 {
-                let (mut lo, mut hi) = (w, 0);
-                for (i, &c) in cores.iter().enumerate() {
-                    let Some(core) = patch(c, false) else {
-                        continue;
-                    };
-                    if y < core.y0 || y >= core.y0 + core.dims.height as i64 {
-                        continue;
-                    }
-                    let (pw, x0) = (core.dims.width, core.x0 as usize);
-                    if lo >= hi {
-                        acc.fill(0.0);
-                    }
-                    lo = lo.min(x0);
-                    hi = hi.max(x0 + pw);
-                    let src = &core.weights[(y - core.y0) as usize * pw..][..pw];
-                    add_scaled(acc, w, x0, src, &core_scales[i * frames + f0..][..n]);
-                }
-                let at = (y - r0) as usize * w;
-                for (plane, row) in group.iter_mut().zip(acc.chunks_exact(w)) {
-                    if lo < hi {
-                        for (d, &a) in plane[at + lo..at + hi].iter_mut().zip(&row[lo..hi]) {
+            let rows = Rows {
+                first: r0,
+                end: r1,
+                width: w,
+            };
+            accumulate_rows(
+                rows,
+                cores,
+                |c| patch(c, false),
+                core_scales,
+                (frames, f0, n),
+                acc,
+                |y, cols, sums| {
+                    let at = (y - r0) as usize * w;
+                    for (plane, sum) in group.iter_mut().zip(sums.chunks_exact(w)) {
+                        for (d, &a) in plane[at..][cols.clone()].iter_mut().zip(&sum[cols.clone()])
+                        {
                             *d += a;
                         }
                     }
-                }
-            }
+                },
+            );
         }
-        for (f, grid_plane) in coarse.chunks_exact_mut(per_frame).enumerate() {
-            for (i, &c) in halos.iter().enumerate() {
-                let Some(halo) = patch(c, true) else { continue };
-                let scale = halo_scales[i * frames + f];
-                let (pw, x0) = (halo.dims.width, halo.x0 as usize);
-                let top = halo.y0.max(nodes.start as i64);
-                let bottom = (halo.y0 + halo.dims.height as i64).min(nodes.end as i64);
-                for y in top..bottom {
-                    let src = &halo.weights[(y - halo.y0) as usize * pw..][..pw];
-                    let at = (y as usize - nodes.start) * cw + x0;
-                    for (d, &s) in grid_plane[at..at + pw].iter_mut().zip(src) {
-                        *d += scale * s;
+        coarse.fill(0.0);
+        for (g, group) in coarse.chunks_mut(FRAME_GROUP * per_frame).enumerate() {
+            let (f0, n) = (g * FRAME_GROUP, group.len() / per_frame);
+            let rows = Rows {
+                first: nodes.start as i64,
+                end: nodes.end as i64,
+                width: cw,
+            };
+            accumulate_rows(
+                rows,
+                halos,
+                |c| patch(c, true),
+                halo_scales,
+                (frames, f0, n),
+                acc,
+                |y, cols, sums| {
+                    let at = (y as usize - nodes.start) * cw;
+                    for (plane, sum) in group.chunks_exact_mut(per_frame).zip(sums.chunks_exact(cw))
+                    {
+                        for (d, &a) in plane[at..][cols.clone()].iter_mut().zip(&sum[cols.clone()])
+                        {
+                            *d += a;
+                        }
                     }
-                }
-            }
+                },
+            );
         }
         for (plane, grid_rows) in band.planes.iter_mut().zip(coarse.chunks_exact(per_frame)) {
             grid.upsample_rows_add(grid_rows, nodes.start, plane, band.rows.clone(), w, row);
@@ -283,9 +291,73 @@ impl Stage for Kind {
 /// Frames a canvas row accumulates at once (their rows stay in the L1 cache).
 const FRAME_GROUP: usize = 16;
 
+/// Rows `[first, end)` of a plane `width` wide.
+#[derive(Debug, Clone, Copy)]
+struct Rows {
+    first: i64,
+    end: i64,
+    width: usize,
+}
+
+/// For each row y: the sums over `cells` (ascending) of scale_c(f)·patch_c(y, x) for
+/// the frames `f0 … f0 + n` of the chunk (`frames` long; `scales` holds each cell's
+/// run of `frames` scales), frame after frame in `acc`, handed to `emit(y, columns,
+/// acc)` with the columns any cell touched; rows no cell touches are skipped.
+fn accumulate_rows<'p>(
+    rows: Rows,
+    cells: &[u32],
+    patch: impl Fn(u32) -> Option<&'p Patch>,
+    scales: &[f32],
+    (frames, f0, n): (usize, usize, usize),
+    acc: &mut [f32],
+    mut emit: impl FnMut(i64, std::ops::Range<usize>, &[f32]),
+) {
+    let w = rows.width;
+    let acc = &mut acc[..n * w];
+    for y in rows.first..rows.end {
+        let (mut lo, mut hi) = (w, 0);
+        for (i, &c) in cells.iter().enumerate() {
+            let Some(p) = patch(c) else { continue };
+            if y < p.y0 || y >= p.y0 + p.dims.height as i64 {
+                continue;
+            }
+            let (pw, x0) = (p.dims.width, p.x0 as usize);
+            // Zero only the columns the row's sums newly reach.
+            let zero = |acc: &mut [f32], cols: std::ops::Range<usize>| {
+                for row in acc.chunks_exact_mut(w) {
+                    row[cols.clone()].fill(0.0);
+                }
+            };
+            if lo >= hi {
+                zero(acc, x0..x0 + pw);
+                (lo, hi) = (x0, x0 + pw);
+            } else {
+                if x0 < lo {
+                    zero(acc, x0..lo);
+                    lo = x0;
+                }
+                if x0 + pw > hi {
+                    zero(acc, hi..x0 + pw);
+                    hi = x0 + pw;
+                }
+            }
+            let src = &p.weights[(y - p.y0) as usize * pw..][..pw];
+            add_scaled(acc, w, x0, src, &scales[i * frames + f0..][..n]);
+        }
+        if lo < hi {
+            emit(y, lo..hi, acc);
+        }
+    }
+}
+
 /// acc_f[x] += w[x]·scale[f] for every frame f of the group and pixel x of a patch
 /// row; `acc` holds the group's rows frame after frame, `width` apart, `x0` the
 /// patch row's first column.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512dq+avx512vl+avx2+avx+sse4.1",
+    "x86_64+avx2+avx+sse4.1",
+    "aarch64+neon"
+))]
 fn add_scaled(acc: &mut [f32], width: usize, x0: usize, weights: &[f32], scale: &[f32]) {
     for (row, &s) in acc.chunks_exact_mut(width).zip(scale) {
         for (v, &w) in row[x0..x0 + weights.len()].iter_mut().zip(weights) {
@@ -419,9 +491,7 @@ impl HaloGrid {
             let i = i - first_node_row;
             let r0 = &grid_rows[i * cw..(i + 1) * cw];
             let r1 = &grid_rows[(i + 1) * cw..(i + 2) * cw];
-            for ((v, &a), &b) in row.iter_mut().zip(r0).zip(r1) {
-                *v = a + fy * (b - a);
-            }
+            simd::lerp(row, r0, r1, fy);
             for (v, &(j, fx)) in out.iter_mut().zip(&cols) {
                 let (a, b) = (row[j], row[j + 1]);
                 *v += a + fx * (b - a);

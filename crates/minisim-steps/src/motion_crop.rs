@@ -15,7 +15,7 @@ use ndarray::Array2;
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
-use crate::math::{interp, ou};
+use crate::math::{interp, ou, simd};
 use crate::stage::{Context, Frame, FrameValues, Plane, Prepared, Stage};
 use crate::truth::GroundTruth;
 use crate::{Dims, Stream, Streams};
@@ -275,20 +275,18 @@ pub fn shift_crop(
         let src = &canvas[(row0 as usize + r) * canvas_dims.width..][..canvas_dims.width];
         let dst = &mut scratch[r * fov.width..(r + 1) * fov.width];
         for (j, &w) in wx.iter().enumerate() {
-            let taps = &src[col0 + j..col0 + j + fov.width];
-            for (d, &s) in dst.iter_mut().zip(taps) {
-                *d += w * s;
-            }
+            simd::axpy(dst, w, &src[col0 + j..col0 + j + fov.width]);
         }
     }
     for y in 0..fov.height {
         let dst = &mut out[y * fov.width..(y + 1) * fov.width];
         dst.fill(0.0);
         for (j, &w) in wy.iter().enumerate() {
-            let src = &scratch[(y + j) * fov.width..(y + j + 1) * fov.width];
-            for (d, &s) in dst.iter_mut().zip(src) {
-                *d += w * s;
-            }
+            simd::axpy(
+                dst,
+                w,
+                &scratch[(y + j) * fov.width..(y + j + 1) * fov.width],
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ use minisim_spec::Neuropil;
 use ndarray::Array3;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::math::{field, ou};
+use crate::math::{field, ou, simd};
 use crate::stage::{Band, Context, FrameValues, Prepared, Stage};
 use crate::truth::{GroundTruth, rows_by_frame};
 use crate::{Dims, Stream, Streams, motion_crop};
@@ -96,10 +96,7 @@ impl Stage for Kind {
                     .and_then(|t| t.get(k))
                     .copied()
                     .unwrap_or(0.0);
-                let scale = (1.0 + b) as f32;
-                for (c, &m) in plane.iter_mut().zip(src) {
-                    *c += scale * m;
-                }
+                simd::axpy(plane, (1.0 + b) as f32, src);
             }
         }
     }

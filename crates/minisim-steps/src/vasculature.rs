@@ -266,6 +266,7 @@ pub fn prepare_layer(
             for b in tree.iter().filter(|b| b.points.len() > 1) {
                 let w = 2.0 * b.radius_um / pixel_um;
                 let reach = 1.5 * w * (1.0 + params.vasomotion_amplitude) + 3.0 * blur_px;
+                let reach2 = reach * reach * (1.0 + 1e-9);
                 for seg in b.points.windows(2) {
                     let (a, c) = (seg[0].map(|v| v / pixel_um), seg[1].map(|v| v / pixel_um));
                     let (y0, y1) = (a[0].min(c[0]) - reach, a[0].max(c[0]) + reach);
@@ -277,11 +278,21 @@ pub fn prepare_layer(
                             ..=(x1.ceil().min(canvas.width as f64 - 1.0).max(0.0) as usize);
                         for px in xs {
                             let q = [py as f64 + 0.5, px as f64 + 0.5];
-                            let d = segment::closest(q, a, c).1;
+                            let (_, dy, dx) = segment::offset(q, a, c);
+                            let slot = &mut best[py * canvas.width + px];
+                            // Pixels beyond reach, or farther (relative to w) than a
+                            // branch already found, are rejected on the squared
+                            // distance, with relative margins beyond every rounding
+                            // (f32 included), before the exact distance is computed.
+                            let d2 = dy * dy + dx * dx;
+                            let known = slot.0 as f64 * w;
+                            if d2 > reach2 || d2 > known * known * (1.0 + 1e-5) {
+                                continue;
+                            }
+                            let d = dy.hypot(dx);
                             if d > reach {
                                 continue;
                             }
-                            let slot = &mut best[py * canvas.width + px];
                             let rel = (d / w) as f32;
                             if rel < slot.0 {
                                 *slot = (rel, d as f32, w as f32);

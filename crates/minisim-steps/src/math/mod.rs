@@ -9,3 +9,4 @@ pub mod lanes;
 pub mod ou;
 pub mod poisson;
 pub mod segment;
+pub mod simd;
