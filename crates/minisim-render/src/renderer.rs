@@ -252,37 +252,61 @@ impl Renderer {
         values
     }
 
+    /// The frames the next chunk will hold, or `None` after the last frame.
+    pub fn next_frames(&self) -> Option<std::ops::Range<u64>> {
+        let frames = self.scene.geometry.frames;
+        (self.next < frames).then(|| self.next..(self.next + self.chunk_frames as u64).min(frames))
+    }
+
     /// Render the next chunk, or `None` after the last frame.
     pub fn next_chunk(&mut self) -> Option<Chunk> {
+        let frames = self.next_frames()?;
+        let n = (frames.end - frames.start) as usize;
+        let len = if self.makes_movie() {
+            n * self.scene.geometry.fov.len()
+        } else {
+            0
+        };
+        let counts = self.makes_counts();
+        let mut observed_u16 = if counts { vec![0u16; len] } else { Vec::new() };
+        let mut observed_f32 = if counts { Vec::new() } else { vec![0f32; len] };
+        let (start, frames, snapshots) =
+            self.next_chunk_into(&mut observed_u16, &mut observed_f32)?;
+        let observed = if counts {
+            ChunkMovie::Counts(observed_u16)
+        } else {
+            ChunkMovie::Intensity(observed_f32)
+        };
+        Some(Chunk {
+            start,
+            frames,
+            observed,
+            snapshots,
+        })
+    }
+
+    /// Render the next chunk into `counts` (when the pipeline ends in counts) or
+    /// `intensity` (otherwise): slices of exactly the chunk's frames × FOV pixels
+    /// (see `next_frames`; the other one and, without a movie, both are ignored).
+    /// Returns the first frame, the number of frames and the snapshots, or `None`
+    /// after the last frame.
+    #[allow(clippy::type_complexity)]
+    pub fn next_chunk_into(
+        &mut self,
+        counts_out: &mut [u16],
+        intensity_out: &mut [f32],
+    ) -> Option<(u64, usize, Vec<(StepKind, Vec<f32>)>)> {
         let g = self.scene.geometry;
-        if self.next >= g.frames {
-            return None;
-        }
-        let start = self.next;
-        let end = (start + self.chunk_frames as u64).min(g.frames);
+        let range = self.next_frames()?;
+        let (start, end) = (range.start, range.end);
         let values: Vec<FrameValues> = (start..end).map(|f| self.advance(f)).collect();
         self.next = end;
         let n = (end - start) as usize;
         if !self.makes_movie() {
-            return Some(Chunk {
-                start,
-                frames: n,
-                observed: ChunkMovie::Intensity(Vec::new()),
-                snapshots: Vec::new(),
-            });
+            return Some((start, n, Vec::new()));
         }
         let len = g.fov.len();
         let counts = self.makes_counts();
-        let mut observed_u16 = if counts {
-            vec![0u16; n * len]
-        } else {
-            Vec::new()
-        };
-        let mut observed_f32 = if counts {
-            Vec::new()
-        } else {
-            vec![0f32; n * len]
-        };
         let mut snapshot_data: Vec<Vec<f32>> = self
             .snapshot_stages
             .iter()
@@ -295,14 +319,17 @@ impl Renderer {
                 snapshots: Vec::new(),
             })
             .collect();
-        for (slot, frame) in slots.iter_mut().zip(observed_u16.chunks_mut(len)) {
-            slot.counts = Some(frame);
-        }
-        for (slot, frame) in slots.iter_mut().zip(observed_f32.chunks_mut(len)) {
-            slot.intensity = Some(frame);
+        if counts {
+            for (slot, frame) in slots.iter_mut().zip(counts_out.chunks_mut(len.max(1))) {
+                slot.counts = Some(frame);
+            }
+        } else {
+            for (slot, frame) in slots.iter_mut().zip(intensity_out.chunks_mut(len.max(1))) {
+                slot.intensity = Some(frame);
+            }
         }
         for stage in snapshot_data.iter_mut() {
-            for (slot, frame) in slots.iter_mut().zip(stage.chunks_mut(len)) {
+            for (slot, frame) in slots.iter_mut().zip(stage.chunks_mut(len.max(1))) {
                 slot.snapshots.push(frame);
             }
         }
@@ -313,8 +340,11 @@ impl Renderer {
             perf: self.perf.as_deref(),
         };
         let canvas_len = g.canvas.len();
-        self.canvases.clear();
+        // Zeroed in parallel, frame by frame (the buffer is reused across chunks).
         self.canvases.resize(n * canvas_len, 0.0);
+        self.canvases
+            .par_chunks_mut(canvas_len.max(1))
+            .for_each(|c| c.fill(0.0));
         frame::paint(scene, &pass, &values, &mut self.canvases, &mut slots);
         let first_snapshot = frame::band_snapshots(&pass);
         slots
@@ -337,23 +367,13 @@ impl Renderer {
                     )
                 },
             );
-        let observed = if counts {
-            ChunkMovie::Counts(observed_u16)
-        } else {
-            ChunkMovie::Intensity(observed_f32)
-        };
         let snapshots = self
             .snapshot_stages
             .iter()
             .copied()
             .zip(snapshot_data)
             .collect();
-        Some(Chunk {
-            start,
-            frames: n,
-            observed,
-            snapshots,
-        })
+        Some((start, n, snapshots))
     }
 
     /// The ground truth of the frames rendered (call after the last chunk).

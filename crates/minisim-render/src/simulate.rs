@@ -5,7 +5,9 @@ use ndarray::Array3;
 
 use crate::error::RenderError;
 use crate::recording::{Movie, Recording};
-use crate::renderer::{ChunkMovie, Renderer, SimulateOptions};
+use rayon::prelude::*;
+
+use crate::renderer::{Renderer, SimulateOptions};
 
 /// Simulate a whole recording in memory.
 ///
@@ -27,22 +29,36 @@ pub fn simulate(spec: &Spec, options: &SimulateOptions) -> Result<Recording, Ren
         what: "the observed movie",
         bytes: bytes as u64,
     };
+    // Reserved fallibly, then zeroed in parallel (first touch of the pages included);
+    // the renderer writes each chunk straight into its frames.
     if counts {
         observed_u16
             .try_reserve_exact(len)
             .map_err(|_| oom(len.saturating_mul(2)))?;
+        observed_u16.par_extend(rayon::iter::repeat_n(0u16, len));
     } else {
         observed_f32
             .try_reserve_exact(len)
             .map_err(|_| oom(len.saturating_mul(4)))?;
+        observed_f32.par_extend(rayon::iter::repeat_n(0f32, len));
     }
     let mut snapshots: Vec<(StepKind, Vec<f32>)> = Vec::new();
-    while let Some(chunk) = renderer.next_chunk() {
-        match chunk.observed {
-            ChunkMovie::Counts(c) => observed_u16.extend(c),
-            ChunkMovie::Intensity(c) => observed_f32.extend(c),
-        }
-        for (k, data) in chunk.snapshots {
+    let fov_len = g.fov.len();
+    while let Some(range) = renderer.next_frames() {
+        let (a, b) = if frames > 0 {
+            (range.start as usize * fov_len, range.end as usize * fov_len)
+        } else {
+            (0, 0)
+        };
+        let (u16_out, f32_out): (&mut [u16], &mut [f32]) = if counts {
+            (&mut observed_u16[a..b], &mut [])
+        } else {
+            (&mut [], &mut observed_f32[a..b])
+        };
+        let Some((_, _, chunk_snapshots)) = renderer.next_chunk_into(u16_out, f32_out) else {
+            break;
+        };
+        for (k, data) in chunk_snapshots {
             match snapshots.iter_mut().find(|(kk, _)| *kk == k) {
                 Some(slot) => slot.1.extend(data),
                 None => snapshots.push((k, data)),

@@ -256,15 +256,35 @@ pub fn simulate_video(
         options.bigtiff,
     )?;
     let bar = progress_bar(config.frames, options.progress);
-    while let Some(chunk) = renderer.next_chunk() {
-        timed(perf.as_deref(), Phase::EncodeWrite, || {
-            match &chunk.observed {
-                ChunkMovie::Counts(c) => sink.write(Frames::Counts(c)),
-                ChunkMovie::Intensity(c) => sink.write(Frames::Intensity(c)),
+    // Rendering and writing overlap: a thread renders chunk k + 1 while this one
+    // encodes and writes chunk k (at most two chunks in flight, so memory stays one
+    // scene plus a few chunks). A write error drops the receiver, which stops the
+    // renderer at its next chunk.
+    std::thread::scope(|scope| -> Result<(), VideoError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let producer = scope.spawn(move || {
+            while let Some(chunk) = renderer.next_chunk() {
+                if tx.send(chunk).is_err() {
+                    break;
+                }
             }
-        })?;
-        bar.inc(chunk.frames as u64);
-    }
+        });
+        let written = rx.iter().try_for_each(|chunk| {
+            timed(perf.as_deref(), Phase::EncodeWrite, || {
+                match &chunk.observed {
+                    ChunkMovie::Counts(c) => sink.write(Frames::Counts(c)),
+                    ChunkMovie::Intensity(c) => sink.write(Frames::Intensity(c)),
+                }
+            })?;
+            bar.inc(chunk.frames as u64);
+            Ok(())
+        });
+        drop(rx);
+        if let Err(panic) = producer.join() {
+            std::panic::resume_unwind(panic);
+        }
+        written
+    })?;
     timed(perf.as_deref(), Phase::Finalize, || sink.finish())?;
     temp.commit().map_err(io(path, "rename into place"))?;
     bar.finish_and_clear();
