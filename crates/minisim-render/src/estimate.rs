@@ -42,11 +42,12 @@ impl Estimate {
             .saturating_add(self.truth_bytes)
     }
 
-    /// Peak memory of a streaming render (`simulate_video`): the scene and one chunk
-    /// in flight plus one being written.
+    /// Peak memory of a streaming render (`simulate_video`): the scene and the chunks
+    /// in flight (one being rendered, one queued, one being written; counted as whole
+    /// chunks, which overstates the last two).
     pub fn streaming(&self) -> u64 {
         self.scene_bytes
-            .saturating_add(self.setup_bytes.max(self.chunk_bytes.saturating_mul(2)))
+            .saturating_add(self.setup_bytes.max(self.chunk_bytes.saturating_mul(3)))
     }
 
     /// Bytes of a saved recording (`.npy` files): the movie and the truth.
@@ -173,8 +174,11 @@ pub fn estimate(spec: &Spec, options: &SimulateOptions, in_memory: bool) -> Esti
     let pixel = if counts { 2.0 } else { 4.0 };
     let snaps = spec.output().snapshot_stages.len() as f64;
     let planes = threads * (canvas * 2.0 + fov * 3.0 + canvas / 8.0) * 4.0;
+    // The chunk's output frames, its per-frame values, its canvases (the renderer keeps
+    // one per frame of the chunk) and the workers' planes.
     let chunk_bytes = bytes(&[chunk, fov, pixel + 4.0 * snaps])
         .saturating_add(bytes(&[chunk, n.max(1.0), 16.0]))
+        .saturating_add(bytes(&[chunk, canvas, 4.0]))
         .saturating_add(bytes(&[planes]));
 
     let (movie, truth) = if in_memory {
