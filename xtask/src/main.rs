@@ -5,6 +5,7 @@
 //!   [--peer-spec PY.json]… [--reps N]]`
 
 mod bench;
+mod extractors;
 mod metrics;
 mod peer;
 mod realism;
@@ -69,6 +70,30 @@ enum Task {
         /// With --peer: repetitions of each measurement (the best wall time is compared).
         #[arg(long, default_value_t = 1, requires = "peer")]
         reps: usize,
+    },
+    /// Run real extraction pipelines (minian) on a rendered preset and score them
+    /// against the truth (core and total footprints) beside the oracle and
+    /// threshold-ROI baselines.
+    Extractors {
+        /// Preset to render.
+        #[arg(long, default_value = "ucla-v4")]
+        preset: String,
+        /// Field of view, H,W px (default: the preset's).
+        #[arg(long, value_delimiter = ',')]
+        fov: Vec<u32>,
+        /// Frames (default: the preset's).
+        #[arg(long)]
+        frames: Option<u64>,
+        /// Only this extractor (repeatable; default: all).
+        #[arg(long)]
+        extractor: Vec<String>,
+        /// Fail unless each extractor beats the threshold-ROI baseline's detectable
+        /// recall, stays below the oracle's detectable F1 and tracks the motion (CI).
+        #[arg(long)]
+        check: bool,
+        /// Also write the results as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Render presets and compare movie statistics with real-recording ranges.
     Realism {
@@ -283,6 +308,28 @@ fn main() -> ExitCode {
             frames,
             out,
         } => realism_task(preset, spec, frames, out),
+        Task::Extractors {
+            preset,
+            fov,
+            frames,
+            extractor,
+            check,
+            json,
+        } => extractors::run(&extractors::Args {
+            preset,
+            fov: match fov[..] {
+                [] => None,
+                [h, w] => Some([h, w]),
+                _ => {
+                    eprintln!("error: --fov takes H,W");
+                    return ExitCode::from(2);
+                }
+            },
+            frames,
+            only: extractor,
+            check,
+            json,
+        }),
         Task::BenchRun {
             scenario,
             spec,

@@ -43,6 +43,67 @@ pub enum Command {
     ExportRois(ExportArgs),
     /// Translate a spec of the Python minisim (v1.0.x) into a minisim spec; report what cannot be mapped.
     Import(ImportArgs),
+    /// Write a saved recording's movie as a video or stack file (.avi, .tif, .npy; .mkv/.mp4 with ffmpeg).
+    Export(ExportMovieArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportMovieArgs {
+    /// Recording directory (written by `minisim-cli simulate -o DIR` or the cache).
+    recording: PathBuf,
+    /// Output file; its extension chooses the format.
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
+    #[command(flatten)]
+    video: VideoArgs,
+}
+
+/// How a movie is written to a file (shared by `simulate --video` and `export`).
+#[derive(Debug, Args)]
+pub struct VideoArgs {
+    /// Codec: Y800 (default for .avi), MJPG, FFV1 (.mkv), H264 (.mp4).
+    #[arg(long)]
+    codec: Option<String>,
+    /// Value shown as black in 8-bit formats (default 0).
+    #[arg(long)]
+    vmin: Option<f64>,
+    /// Value shown as white in 8-bit formats (default 2^bit_depth − 1).
+    #[arg(long)]
+    vmax: Option<f64>,
+    /// Do not show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+impl VideoArgs {
+    fn options(&self, force: bool) -> VideoOptions {
+        VideoOptions {
+            codec: self.codec.clone(),
+            vmin: self.vmin,
+            vmax: self.vmax,
+            progress: !self.no_progress,
+            check_free_space: !force,
+            memory_limit: memory_limit(force),
+            ..Default::default()
+        }
+    }
+}
+
+/// A frame progress bar on stderr (hidden unless stderr is a terminal and `show`).
+fn frame_bar(frames: u64, show: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !(show && std::io::stderr().is_terminal()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(frames);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} frames ({per_sec}, ETA {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +167,16 @@ pub struct SimulateArgs {
     /// Keep these stages' movies as snapshots too (repeatable).
     #[arg(long = "snapshot", value_name = "STAGE")]
     snapshots: Vec<String>,
+    /// Also write the observed movie of this same render to a video or stack file
+    /// (.avi, .tif, .npy; .mkv/.mp4 with ffmpeg), e.g. for an extractor.
+    #[arg(long, value_name = "FILE")]
+    video: Option<PathBuf>,
+    /// Codec of --video: Y800 (default for .avi), MJPG, FFV1 (.mkv), H264 (.mp4).
+    #[arg(long, requires = "video")]
+    codec: Option<String>,
+    /// Do not show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
     /// Worker threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
@@ -161,6 +232,9 @@ pub struct PreviewArgs {
     /// Render at most this many frames for the preview.
     #[arg(long, default_value_t = 400)]
     frames: u64,
+    /// Do not show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
     /// Worker threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
@@ -180,6 +254,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Score(a) => score_cmd(a),
         Command::ExportRois(a) => export_rois(a),
         Command::Import(a) => import(a),
+        Command::Export(a) => export_movie(a),
     }
 }
 
@@ -272,11 +347,40 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
             "choose a new output directory",
         ));
     }
+    if let Some(video) = &a.video {
+        if until.is_some() {
+            return Err(usage(
+                "--video cannot be combined with --until",
+                "the video holds the observed movie of the full pipeline",
+            ));
+        }
+        minisim::video_format(video, a.codec.as_deref()).map_err(|e| {
+            usage(
+                e.to_string(),
+                "choose .avi, .tif, .npy (.mkv/.mp4 with the ffmpeg feature)",
+            )
+        })?;
+        if video.starts_with(&a.output) {
+            return Err(usage(
+                format!(
+                    "--video {} lies inside the output directory",
+                    video.display()
+                ),
+                "the recording directory holds only the recording; write the video beside it",
+            ));
+        }
+    }
     let perf = a.perf.then(|| Arc::new(PerfTracker::new()));
+    let bar = Arc::new(frame_bar(spec.acquisition().frames, !a.no_progress));
+    let progress = {
+        let bar = bar.clone();
+        minisim::Progress(Arc::new(move |done| bar.set_position(done)))
+    };
     let options = SimulateOptions {
         until,
         perf: perf.clone(),
         memory_limit: memory_limit(a.force),
+        progress: Some(progress),
         ..Default::default()
     };
     if !a.force {
@@ -298,7 +402,31 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
     } else {
         simulate(&spec, &options)?
     };
+    bar.finish_and_clear();
     rec.save(&a.output)?;
+    if let Some(video) = &a.video {
+        let written = minisim::write_movie(
+            &spec,
+            &rec.observed,
+            video,
+            &VideoOptions {
+                codec: a.codec.clone(),
+                progress: !a.no_progress,
+                check_free_space: !a.force,
+                ..Default::default()
+            },
+        )
+        .with_context(|| {
+            format!(
+                "--video {} (the recording itself was saved)",
+                video.display()
+            )
+        })?;
+        eprintln!(
+            "wrote {} (the same render's observed movie)",
+            written.display()
+        );
+    }
     let (t, h, w) = rec.observed.shape();
     eprintln!(
         "wrote {}: {t}×{h}×{w} observed, {} cells, key {} ({:.1} s)",
@@ -567,17 +695,36 @@ fn preview_cmd(a: PreviewArgs) -> anyhow::Result<()> {
             .with_override("acquisition.frames", serde_json::json!(a.frames))
             .context("--frames")?;
     }
+    let bar = Arc::new(frame_bar(spec.acquisition().frames, !a.no_progress));
+    let progress = {
+        let bar = bar.clone();
+        minisim::Progress(Arc::new(move |done| bar.set_position(done)))
+    };
     let rec = simulate(
         &spec,
         &SimulateOptions {
             memory_limit: memory_limit(a.force),
+            progress: Some(progress),
             ..Default::default()
         },
     )?;
+    bar.finish_and_clear();
     preview::write(&rec, &a.output)?;
     eprintln!(
         "wrote {}: top: mean image | max projection with in-focus cell outlines (green); bottom: motion path (red dy, blue dx) | ΔF/F of the 6 most active in-focus cells",
         a.output.display()
+    );
+    Ok(())
+}
+
+fn export_movie(a: ExportMovieArgs) -> anyhow::Result<()> {
+    let rec = crate::score_cmd::load(&a.recording)?;
+    let path = minisim::write_movie(&rec.spec, &rec.observed, &a.output, &a.video.options(false))?;
+    let (t, h, w) = rec.observed.shape();
+    eprintln!(
+        "wrote {}: {t} frames of {h}×{w} px from {}",
+        path.display(),
+        a.recording.display()
     );
     Ok(())
 }

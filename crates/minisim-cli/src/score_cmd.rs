@@ -28,8 +28,28 @@ pub enum Convention {
     Displacement,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TruthKind {
+    /// The ballistic core of each cell (its image through the PSF, no scattered halo).
+    Core,
+    /// Core + scattered halo (all the light each cell puts on the sensor).
+    Total,
+}
+
+impl From<TruthKind> for score::Truth {
+    fn from(t: TruthKind) -> Self {
+        match t {
+            TruthKind::Core => score::Truth::Core,
+            TruthKind::Total => score::Truth::Total,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct MatchArgs {
+    /// Which true footprints to match against.
+    #[arg(long, value_enum, default_value = "core")]
+    truth: TruthKind,
     /// Energy fraction kept when binarising footprints.
     #[arg(long, default_value_t = score::ENERGY_FRACTION)]
     energy_fraction: f64,
@@ -89,6 +109,9 @@ pub struct ScoreArgs {
     /// Also write the reports as JSON.
     #[arg(long, value_name = "OUT")]
     json: Option<PathBuf>,
+    /// Do not report progress (the oracle's demixing) on stderr.
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(Debug, Args)]
@@ -108,7 +131,7 @@ pub struct ExportArgs {
     matching: MatchArgs,
 }
 
-fn load(dir: &Path) -> anyhow::Result<Recording> {
+pub fn load(dir: &Path) -> anyhow::Result<Recording> {
     if !dir.join(minisim::MANIFEST).is_file() {
         return Err(usage(
             format!(
@@ -168,7 +191,7 @@ fn opt_num(v: Option<f64>) -> String {
 
 fn table(reports: &[Report]) -> String {
     let mut out = format!(
-        "{:<16} {:>5} {:>7} {:>9} {:>6} {:>6} {:>10} {:>6} {:>5} {:>7} {:>8} {:>11}\n",
+        "{:<16} {:>5} {:>7} {:>9} {:>6} {:>6} {:>10} {:>6} {:>5} {:>7} {:>9} {:>8} {:>11}\n",
         "estimate",
         "n",
         "matched",
@@ -179,12 +202,13 @@ fn table(reports: &[Report]) -> String {
         "F1_det",
         "IoU",
         "trace_r",
+        "oracle_r*",
         "spike_F1",
         "motion_rmse"
     );
     for r in reports {
         out += &format!(
-            "{:<16} {:>5} {:>7} {:>9.3} {:>6.3} {:>6.3} {:>10.3} {:>6.3} {:>5.2} {:>7} {:>8} {:>11}\n",
+            "{:<16} {:>5} {:>7} {:>9.3} {:>6.3} {:>6.3} {:>10.3} {:>6.3} {:>5.2} {:>7} {:>9} {:>8} {:>11}\n",
             r.name,
             r.estimates,
             r.matched,
@@ -195,6 +219,7 @@ fn table(reports: &[Report]) -> String {
             r.f1_detectable,
             r.mean_iou,
             opt_num(r.trace_r_median),
+            opt_num(r.trace_r_oracle_same_cells),
             opt_num(r.spike_f1),
             opt_num(r.motion_rmse_px),
         );
@@ -207,6 +232,7 @@ pub fn score_cmd(a: ScoreArgs) -> anyhow::Result<()> {
     let (h, w) = rec.truth.vignette.dim();
     let frames = rec.observed.frames().max(rec.truth.motion_px.nrows());
     let opt = Options {
+        truth: a.matching.truth.into(),
         energy_fraction: a.matching.energy_fraction,
         iou_threshold: a.iou_threshold,
         snr_threshold: a.matching.snr_threshold,
@@ -265,7 +291,14 @@ pub fn score_cmd(a: ScoreArgs) -> anyhow::Result<()> {
         reports.push(input(score::score(&rec, &est, &opt))?);
     }
     if !a.no_baselines {
-        reports.push(input(score::score(&rec, &score::oracle(&rec, &opt), &opt))?);
+        if !a.no_progress {
+            eprintln!("demixing the oracle's traces with the true footprints ...");
+        }
+        let oracle = score::oracle(&rec, &opt);
+        if let Some(first) = reports.pop() {
+            reports.push(score::with_ceiling(first, &rec, &oracle, &opt));
+        }
+        reports.push(input(score::score(&rec, &oracle, &opt))?);
         reports.push(input(score::score(
             &rec,
             &score::threshold_rois(&rec, &opt),
@@ -280,15 +313,32 @@ pub fn score_cmd(a: ScoreArgs) -> anyhow::Result<()> {
     }
     let first = &reports[0];
     println!(
-        "{}: {} cells with a footprint in the {h}×{w} FOV, {} detectable (peak SNR ≥ {}); match at IoU ≥ {} of footprints binarised at {} of their energy",
+        "{}: {} cells with a {} footprint in the {h}×{w} FOV, {} detectable (peak SNR ≥ {}); match at IoU ≥ {} of footprints binarised at {} of their energy",
         a.recording.display(),
         first.truth_cells,
+        opt.truth.name(),
         first.detectable_cells,
         opt.snr_threshold,
         opt.iou_threshold,
         opt.energy_fraction
     );
     print!("{}", table(&reports));
+    if reports
+        .iter()
+        .any(|r| r.trace_r_oracle_same_cells.is_some())
+    {
+        println!(
+            "oracle_r*: the oracle's median trace r on the same matched cells (the ceiling for them)"
+        );
+    }
+    for r in &reports {
+        if let (Some(c), Some(g)) = (r.motion_r, r.motion_gain) {
+            println!(
+                "motion of {}: r dy {:.3} dx {:.3}; amplitude × {:.2} (dy) × {:.2} (dx) of the truth",
+                r.name, c[0], c[1], g[0], g[1]
+            );
+        }
+    }
     println!(
         "neurofinder (centres closer than {} px):",
         opt.centre_threshold_px
@@ -305,6 +355,7 @@ pub fn score_cmd(a: ScoreArgs) -> anyhow::Result<()> {
             "recording": a.recording,
             "cache_key": rec.cache_key,
             "options": {
+                "truth": opt.truth,
                 "energy_fraction": opt.energy_fraction,
                 "iou_threshold": opt.iou_threshold,
                 "snr_threshold": opt.snr_threshold,
@@ -343,7 +394,7 @@ pub fn export_rois(a: ExportArgs) -> anyhow::Result<()> {
             .filter(|s| !s.is_empty())
             .collect(),
         None => {
-            let (ids, sets) = score::truth_regions(&rec, fraction);
+            let (ids, sets) = score::truth_regions(&rec, a.matching.truth.into(), fraction);
             let snr = &rec.truth.cells.peak_snr;
             ids.into_iter()
                 .zip(sets)

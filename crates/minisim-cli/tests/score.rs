@@ -46,7 +46,7 @@ fn setup(dir: &Path) -> Recording {
     let rec = Recording::load(&dir.join("rec")).unwrap();
     let (h, w) = (96, 96);
     let truth = Footprints::from_csr(&rec.truth.footprints, h, w);
-    let (ids, _) = minisim::score::truth_regions(&rec, 0.9);
+    let (ids, _) = minisim::score::truth_regions(&rec, minisim::score::Truth::Core, 0.9);
     let keep: Vec<usize> = ids.iter().copied().filter(|c| c % 3 != 0).collect();
     let mut est = Array3::<f32>::zeros((keep.len() + 4, h, w));
     for (k, &c) in keep.iter().enumerate() {

@@ -33,6 +33,18 @@ pub struct SimulateOptions {
     pub perf: Option<Arc<PerfTracker>>,
     /// The memory the render may use, checked against the estimate before setup.
     pub memory_limit: MemoryLimit,
+    /// Called by `simulate` after each chunk with the number of frames done.
+    pub progress: Option<Progress>,
+}
+
+/// A progress callback: receives the number of frames rendered so far.
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 impl Default for SimulateOptions {
@@ -42,6 +54,7 @@ impl Default for SimulateOptions {
             chunk_frames: 16,
             perf: None,
             memory_limit: MemoryLimit::Available,
+            progress: None,
         }
     }
 }

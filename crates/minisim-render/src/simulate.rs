@@ -58,6 +58,9 @@ pub fn simulate(spec: &Spec, options: &SimulateOptions) -> Result<Recording, Ren
         let Some((_, _, chunk_snapshots)) = renderer.next_chunk_into(u16_out, f32_out) else {
             break;
         };
+        if let Some(p) = &options.progress {
+            (p.0)(range.end);
+        }
         for (k, data) in chunk_snapshots {
             match snapshots.iter_mut().find(|(kk, _)| *kk == k) {
                 Some(slot) => slot.1.extend(data),

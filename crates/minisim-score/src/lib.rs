@@ -16,6 +16,7 @@
 //! empty input.
 #![deny(missing_docs)]
 
+pub mod demix;
 pub mod error;
 pub mod fields;
 pub mod footprints;
@@ -35,7 +36,8 @@ pub use motion::{ShiftConvention, rmse};
 pub use neurofinder::{Centers, centers};
 pub use read::{PixelOrder, read_footprints, read_matrix, read_npy_f64};
 pub use report::{
-    Estimate, Options, Report, oracle, roi_traces, score, threshold_rois, truth_regions,
+    Estimate, MAX_BACKGROUND_RANK, Options, Report, Truth, oracle, roi_traces, score,
+    threshold_rois, truth_regions, with_ceiling,
 };
 pub use spikes::{Pooled, matched_events};
 pub use traces::pearson;

@@ -45,9 +45,91 @@ pub fn rmse(truth: &[[f64; 2]], estimate: &[[f64; 2]], convention: ShiftConventi
     (ss / n as f64).sqrt()
 }
 
+/// Pearson r of the estimated displacement (in `convention`, turned into a
+/// displacement) with the true one, per axis `[dy, dx]`; an axis without true motion
+/// scores 0. Unlike [`rmse`] this ignores the scale: an estimate with the right time
+/// course but the wrong amplitude correlates fully.
+pub fn correlation(
+    truth: &[[f64; 2]],
+    estimate: &[[f64; 2]],
+    convention: ShiftConvention,
+) -> [f64; 2] {
+    let n = truth.len().min(estimate.len());
+    let sign = match convention {
+        ShiftConvention::Correction => -1.0,
+        ShiftConvention::Displacement => 1.0,
+    };
+    let axis = |k: usize| {
+        let t: Vec<f64> = truth[..n].iter().map(|v| v[k]).collect();
+        let e: Vec<f64> = estimate[..n].iter().map(|v| sign * v[k]).collect();
+        crate::traces::pearson(&t, &e)
+    };
+    [axis(0), axis(1)]
+}
+
+/// Least-squares slope of the estimated displacement on the true one, per axis: 1 for
+/// the right amplitude, 2 for shifts twice too large; 0 without true motion.
+pub fn gain(truth: &[[f64; 2]], estimate: &[[f64; 2]], convention: ShiftConvention) -> [f64; 2] {
+    let n = truth.len().min(estimate.len());
+    let sign = match convention {
+        ShiftConvention::Correction => -1.0,
+        ShiftConvention::Displacement => 1.0,
+    };
+    let axis = |k: usize| {
+        if n == 0 {
+            return 0.0;
+        }
+        let mt = truth[..n].iter().map(|v| v[k]).sum::<f64>() / n as f64;
+        let me = estimate[..n].iter().map(|v| sign * v[k]).sum::<f64>() / n as f64;
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for t in 0..n {
+            let x = truth[t][k] - mt;
+            sxy += x * (sign * estimate[t][k] - me);
+            sxx += x * x;
+        }
+        if sxx == 0.0 { 0.0 } else { sxy / sxx }
+    };
+    [axis(0), axis(1)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn correlation_and_gain_see_time_course_and_amplitude() {
+        let truth: Vec<[f64; 2]> = (0..50)
+            .map(|t| [(t as f64 * 0.3).sin(), (t as f64 * 0.17).cos()])
+            .collect();
+        let doubled: Vec<[f64; 2]> = truth
+            .iter()
+            .map(|v| [-2.0 * v[0] + 1.0, -2.0 * v[1]])
+            .collect();
+        let r = correlation(&truth, &doubled, ShiftConvention::Correction);
+        assert!(
+            (r[0] - 1.0).abs() < 1e-12 && (r[1] - 1.0).abs() < 1e-12,
+            "{r:?}"
+        );
+        let g = gain(&truth, &doubled, ShiftConvention::Correction);
+        assert!(
+            (g[0] - 2.0).abs() < 1e-12 && (g[1] - 2.0).abs() < 1e-12,
+            "{g:?}"
+        );
+        let r = correlation(&truth, &doubled, ShiftConvention::Displacement);
+        assert!(
+            (r[0] + 1.0).abs() < 1e-12,
+            "wrong convention flips the sign: {r:?}"
+        );
+        let still = vec![[0.0, 0.0]; 50];
+        assert_eq!(
+            correlation(&still, &doubled, ShiftConvention::Correction),
+            [0.0, 0.0]
+        );
+        assert_eq!(
+            gain(&still, &doubled, ShiftConvention::Correction),
+            [0.0, 0.0]
+        );
+    }
 
     #[test]
     fn rmse_with_sign_conventions_and_offsets() {

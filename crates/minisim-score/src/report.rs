@@ -21,9 +21,41 @@ use crate::spikes::Pooled;
 use crate::traces::pearson;
 use crate::{ENERGY_FRACTION, IOU_THRESHOLD, harmonic, ratio};
 
+/// Which true footprint a result is matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Truth {
+    /// The ballistic core: the cell's image through the PSF, no scattered halo (what
+    /// demixing extractors recover; the default).
+    #[default]
+    Core,
+    /// Core + scattered halo: all the light the cell puts on the sensor.
+    Total,
+}
+
+impl Truth {
+    /// `"core"` or `"total"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Truth::Core => "core",
+            Truth::Total => "total",
+        }
+    }
+
+    /// The ground truth's footprints of this kind.
+    pub fn footprints(self, rec: &Recording) -> &minisim_render::Csr {
+        match self {
+            Truth::Core => &rec.truth.core_footprints,
+            Truth::Total => &rec.truth.footprints,
+        }
+    }
+}
+
 /// Scoring options; `Default` gives the documented defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
+    /// The true footprints matched against (default: the cores).
+    pub truth: Truth,
     /// Energy fraction kept when binarising footprints, in (0, 1].
     pub energy_fraction: f64,
     /// IoU from which a pair matches, in [0, 1].
@@ -43,6 +75,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
+            truth: Truth::Core,
             energy_fraction: ENERGY_FRACTION,
             iou_threshold: IOU_THRESHOLD,
             snr_threshold: DETECTABLE_SNR,
@@ -135,6 +168,12 @@ pub struct Report {
     pub trace_r_median: Option<f64>,
     /// Mean Pearson r of matched traces.
     pub trace_r_mean: Option<f64>,
+    /// Median Pearson r of the oracle's traces on the same matched cells (the ceiling
+    /// for this estimate's cells; set by [`with_ceiling`]).
+    pub trace_r_oracle_same_cells: Option<f64>,
+    /// Ground-truth cell ids of the matched pairs (not serialised).
+    #[serde(skip)]
+    pub matched_cells: Vec<usize>,
     /// Pooled spike precision over matched pairs (± tolerance frames).
     pub spike_precision: Option<f64>,
     /// Pooled spike recall over matched pairs.
@@ -143,6 +182,11 @@ pub struct Report {
     pub spike_f1: Option<f64>,
     /// Motion RMSE, px, after removing the constant offset.
     pub motion_rmse_px: Option<f64>,
+    /// Pearson r of the estimated displacement with the true one, `[dy, dx]`.
+    pub motion_r: Option<[f64; 2]>,
+    /// Least-squares slope of the estimated displacement on the true one, `[dy, dx]`
+    /// (1 = right amplitude).
+    pub motion_gain: Option<[f64; 2]>,
     /// Pearson r of the vignette estimate with the true vignette.
     pub vignette_r: Option<f64>,
     /// Pearson r of the leakage estimate with the true leakage.
@@ -153,12 +197,16 @@ fn fov(rec: &Recording) -> (usize, usize) {
     rec.truth.vignette.dim()
 }
 
-/// The ground-truth regions: (cell ids, binarised footprints), for every cell whose
-/// binarised footprint in the FOV is non-empty, in id order. `export-rois` writes
-/// these, so neurofinder sees the same set.
-pub fn truth_regions(rec: &Recording, energy_fraction: f64) -> (Vec<usize>, Vec<Vec<u32>>) {
+/// The ground-truth regions: (cell ids, binarised footprints of kind `truth`), for
+/// every cell whose binarised footprint in the FOV is non-empty, in id order.
+/// `export-rois` writes these, so neurofinder sees the same set.
+pub fn truth_regions(
+    rec: &Recording,
+    truth: Truth,
+    energy_fraction: f64,
+) -> (Vec<usize>, Vec<Vec<u32>>) {
     let (h, w) = fov(rec);
-    let sets = Footprints::from_csr(&rec.truth.footprints, h, w).binarized(energy_fraction);
+    let sets = Footprints::from_csr(truth.footprints(rec), h, w).binarized(energy_fraction);
     sets.into_iter()
         .enumerate()
         .filter(|(_, s)| !s.is_empty())
@@ -209,7 +257,7 @@ pub fn score(rec: &Recording, est: &Estimate, opt: &Options) -> Result<Report, S
         });
     }
     let n = fp.len();
-    let (ids, truth) = truth_regions(rec, opt.energy_fraction);
+    let (ids, truth) = truth_regions(rec, opt.truth, opt.energy_fraction);
     let detectable: Vec<bool> = ids
         .iter()
         .map(|&c| {
@@ -246,10 +294,14 @@ pub fn score(rec: &Recording, est: &Estimate, opt: &Options) -> Result<Report, S
         neurofinder: centers(&truth, &sets, w, opt.centre_threshold_px),
         trace_r_median: None,
         trace_r_mean: None,
+        trace_r_oracle_same_cells: None,
+        matched_cells: m.pairs.iter().map(|p| ids[p.truth]).collect(),
         spike_precision: None,
         spike_recall: None,
         spike_f1: None,
         motion_rmse_px: None,
+        motion_r: None,
+        motion_gain: None,
         vignette_r: None,
         leakage_r: None,
     };
@@ -272,13 +324,7 @@ pub fn score(rec: &Recording, est: &Estimate, opt: &Options) -> Result<Report, S
             .collect();
         if !r.is_empty() {
             report.trace_r_mean = Some(r.iter().sum::<f64>() / r.len() as f64);
-            r.sort_by(f64::total_cmp);
-            let k = r.len();
-            report.trace_r_median = Some(if k % 2 == 1 {
-                r[k / 2]
-            } else {
-                (r[k / 2 - 1] + r[k / 2]) / 2.0
-            });
+            report.trace_r_median = Some(median(&mut r));
         }
     }
     if let Some(spikes) = &est.spikes {
@@ -315,6 +361,12 @@ pub fn score(rec: &Recording, est: &Estimate, opt: &Options) -> Result<Report, S
             .collect();
         let estimate: Vec<[f64; 2]> = shifts.rows().into_iter().map(|r| [r[0], r[1]]).collect();
         report.motion_rmse_px = Some(rmse(&truth, &estimate, opt.shift_convention));
+        report.motion_r = Some(crate::motion::correlation(
+            &truth,
+            &estimate,
+            opt.shift_convention,
+        ));
+        report.motion_gain = Some(crate::motion::gain(&truth, &estimate, opt.shift_convention));
     }
     if let Some(v) = &est.vignette {
         report.vignette_r = Some(field_pearson(&rec.truth.vignette, v)?);
@@ -323,6 +375,59 @@ pub fn score(rec: &Recording, est: &Estimate, opt: &Options) -> Result<Report, S
         report.leakage_r = Some(field_pearson(&rec.truth.leakage, l)?);
     }
     Ok(report)
+}
+
+/// Median of a non-empty list (sorts it).
+fn median(r: &mut [f64]) -> f64 {
+    r.sort_by(f64::total_cmp);
+    let k = r.len();
+    if k % 2 == 1 {
+        r[k / 2]
+    } else {
+        (r[k / 2 - 1] + r[k / 2]) / 2.0
+    }
+}
+
+/// Fill `report.trace_r_oracle_same_cells`: the median trace r of `oracle` (an
+/// estimate from [`oracle`], whose rows are the detectable cells in id order) on the
+/// cells `report` matched and the oracle covers. A method's trace r is judged against
+/// this: the readout a perfect-spatial-knowledge extractor gets on the same cells.
+pub fn with_ceiling(
+    mut report: Report,
+    rec: &Recording,
+    oracle: &Estimate,
+    opt: &Options,
+) -> Report {
+    let Some(traces) = &oracle.traces else {
+        return report;
+    };
+    if report.trace_r_median.is_none() {
+        return report;
+    }
+    let rows: Vec<usize> = (0..rec.truth.cells.len())
+        .filter(|&c| {
+            rec.truth
+                .cells
+                .peak_snr
+                .get(c)
+                .is_some_and(|&s| s >= opt.snr_threshold)
+        })
+        .collect();
+    let dff = &rec.truth.calcium_dff;
+    let mut r: Vec<f64> = report
+        .matched_cells
+        .iter()
+        .filter_map(|&c| rows.binary_search(&c).ok().map(|row| (c, row)))
+        .filter(|&(c, _)| c < dff.nrows() && dff.ncols() == traces.ncols())
+        .map(|(c, row)| {
+            let truth: Vec<f64> = dff.row(c).iter().map(|&v| v as f64).collect();
+            pearson(&truth, &traces.row(row).to_vec())
+        })
+        .collect();
+    if !r.is_empty() {
+        report.trace_r_oracle_same_cells = Some(median(&mut r));
+    }
+    report
 }
 
 /// Flat pixel values of frame `t`.
@@ -353,27 +458,59 @@ pub fn roi_traces(movie: &Movie, sets: &[Vec<u32>]) -> Array2<f64> {
     out
 }
 
-/// The oracle: the ground-truth footprints of the detectable cells, with traces read
-/// from the movie as the mean over each binarised footprint. Its detectable recall
-/// and precision are 1 by construction; its trace r is the ceiling of an ROI readout.
+/// The oracle, a ceiling for every score: footprints are the true footprints (of kind
+/// `opt.truth`) of the detectable cells; traces are the movie demixed with perfect
+/// spatial knowledge (`demix`: least squares on every cell's true total footprint as
+/// the sensor sees it, frames registered with the true motion, a fitted low-rank
+/// background, divided by the photon gain). Its detectable recall and precision are 1
+/// by construction.
 pub fn oracle(rec: &Recording, opt: &Options) -> Estimate {
     let (h, w) = fov(rec);
     let cells = &rec.truth.cells;
-    let all = Footprints::from_csr(&rec.truth.footprints, h, w);
-    let footprints = all.select(|c| {
+    let detectable = |c: usize| {
         cells
             .peak_snr
             .get(c)
             .is_some_and(|&s| s >= opt.snr_threshold)
+    };
+    let footprints = Footprints::from_csr(opt.truth.footprints(rec), h, w).select(detectable);
+    // Demix over every cell with light in the FOV, as the sensor sees it.
+    let mut sensor = Footprints::from_csr(&rec.truth.footprints, h, w);
+    let t = &rec.truth;
+    let transmission: Vec<f32> = (0..h * w)
+        .map(|p| {
+            let (y, x) = (p / w, p % w);
+            t.vignette[[y, x]] * t.dust[[y, x]] * t.vessels[[y, x]]
+        })
+        .collect();
+    for (idx, wts) in sensor.indices.iter().zip(sensor.weights.iter_mut()) {
+        for (&p, v) in idx.iter().zip(wts.iter_mut()) {
+            *v *= transmission[p as usize];
+        }
+    }
+    let lit: Vec<usize> = (0..sensor.len())
+        .filter(|&c| !sensor.indices[c].is_empty())
+        .collect();
+    let sensor = sensor.select(|c| !sensor.indices[c].is_empty());
+    let rank = (t.neuropil_components.shape()[0] + 2).min(MAX_BACKGROUND_RANK);
+    let demixed = crate::demix::demix(rec, &sensor, rank);
+    let frames = demixed.ncols();
+    let keep: Vec<usize> = (0..cells.len()).filter(|&c| detectable(c)).collect();
+    let traces = Array2::from_shape_fn((keep.len(), frames), |(i, f)| {
+        lit.binary_search(&keep[i])
+            .map_or(0.0, |row| demixed[[row, f]])
     });
-    let sets = footprints.binarized(opt.energy_fraction);
     Estimate {
         name: "oracle".into(),
-        traces: Some(roi_traces(&rec.observed, &sets)),
+        traces: Some(traces),
         footprints,
         ..Default::default()
     }
 }
+
+/// Largest background rank of the oracle's demixing (neuropil components + 2: the
+/// frame-mean illumination and one more slow mode).
+pub const MAX_BACKGROUND_RANK: usize = 10;
 
 /// A naive extractor: threshold a peak-to-noise image and read out its connected
 /// components.

@@ -50,7 +50,7 @@ fn small() -> minisim_render::Recording {
 fn truth_derived_estimates_score_perfectly() {
     let rec = small();
     let opt = Options::default();
-    let (ids, _) = truth_regions(&rec, opt.energy_fraction);
+    let (ids, _) = truth_regions(&rec, opt.truth, opt.energy_fraction);
     let mut est = oracle(
         &rec,
         &Options {

@@ -56,6 +56,20 @@ pub struct Footprints {
     /// Per band: the cells whose halo has nodes in the grid rows the band's pixels
     /// interpolate from, in ascending cell id.
     pub halo_bands: Vec<Vec<u32>>,
+    /// Per cell whose core went on the coarse grid (deep, strongly blurred cells): what
+    /// rebuilds its core at full resolution for the ground truth (`None` otherwise).
+    pub grid_cores: Vec<Option<Box<CoreSource>>>,
+}
+
+/// What [`core_patch`] needs to rebuild one cell's core at full resolution.
+#[derive(Debug, Clone)]
+pub struct CoreSource {
+    /// The cell.
+    pub cell: Cell,
+    /// Its outline and dendrites (`None` = the plain ellipse).
+    pub shape: Option<Shape>,
+    /// The optics (focal depth resolved).
+    pub optics: Optics,
 }
 
 impl Footprints {
@@ -82,6 +96,22 @@ impl Stage for Kind {
         let footprints = ctx.map(cells.len(), |i| {
             footprint(p, optics, &cells[i], shapes.get(i), g.pixel_um, g.canvas)
         });
+        let grid_cores = footprints
+            .iter()
+            .enumerate()
+            .map(|(i, fp)| {
+                let on_grid = fp.as_ref().is_some_and(|fp| fp.core.is_none())
+                    && blur_at(p, optics, cells[i].z_um).psf_sigma_um / g.pixel_um
+                        >= CORE_ON_GRID_SIGMA_PX;
+                on_grid.then(|| {
+                    Box::new(CoreSource {
+                        cell: cells[i],
+                        shape: shapes.get(i).cloned(),
+                        optics: optics.clone(),
+                    })
+                })
+            })
+            .collect();
         let grid = HaloGrid::of(g.canvas);
         let mut core_bands = Vec::new();
         let mut halo_bands = Vec::new();
@@ -117,6 +147,7 @@ impl Stage for Kind {
             halo_grid: grid,
             core_bands,
             halo_bands,
+            grid_cores,
         }
     }
 
@@ -244,9 +275,11 @@ impl Stage for Kind {
         }
     }
 
-    /// Footprints over the FOV pixels (× brightness) and focus weights.
+    /// Footprints over the FOV pixels (× brightness): the total (core + halo, what
+    /// the composite adds) and the core alone (the ballistic image, at full resolution
+    /// also for cells whose core is rendered on the coarse grid); focus weights.
     fn truth(
-        _: &Composite,
+        p: &Composite,
         own: &Footprints,
         _: (),
         _: usize,
@@ -255,37 +288,67 @@ impl Stage for Kind {
     ) {
         let g = ctx.geometry;
         let n = own.cells.len();
-        let mut csr = Csr {
-            indptr: vec![0],
-            shape: (n, g.fov.len()),
-            ..Default::default()
-        };
-        let patches = ctx.map(n, |c| {
+        let totals = ctx.map(n, |c| {
             own.cells[c].as_ref().and_then(|fp| rasterize(fp, g.canvas))
         });
-        for (fp, &b) in patches.iter().zip(&own.brightness) {
-            if let Some(fp) = fp {
-                for py in 0..fp.dims.height {
-                    let y = fp.y0 + py as i64 - g.margin as i64;
-                    if !(0..g.fov.height as i64).contains(&y) {
-                        continue;
-                    }
-                    for px in 0..fp.dims.width {
-                        let x = fp.x0 + px as i64 - g.margin as i64;
-                        let w = fp.weights[py * fp.dims.width + px];
-                        if w != 0.0 && (0..g.fov.width as i64).contains(&x) {
-                            csr.indices
-                                .push((y as usize * g.fov.width + x as usize) as i32);
-                            csr.data.push(w * b);
-                        }
+        truth.footprints = fov_csr(&totals, &own.brightness, g);
+        let cores = ctx.map(n, |c| match &own.grid_cores[c] {
+            Some(src) => core_patch(p, src, g.pixel_um, g.canvas),
+            None => own.cells[c].as_ref().and_then(|fp| fp.core.clone()),
+        });
+        truth.core_footprints = fov_csr(&cores, &own.brightness, g);
+        truth.cells.focus_weight.clone_from(&own.focus_weight);
+    }
+}
+
+/// Canvas patches (× brightness) as a `cells × FOV pixels` CSR matrix.
+fn fov_csr(patches: &[Option<Patch>], brightness: &[f32], g: crate::Geometry) -> Csr {
+    let mut csr = Csr {
+        indptr: vec![0],
+        shape: (patches.len(), g.fov.len()),
+        ..Default::default()
+    };
+    for (fp, &b) in patches.iter().zip(brightness) {
+        if let Some(fp) = fp {
+            for py in 0..fp.dims.height {
+                let y = fp.y0 + py as i64 - g.margin as i64;
+                if !(0..g.fov.height as i64).contains(&y) {
+                    continue;
+                }
+                for px in 0..fp.dims.width {
+                    let x = fp.x0 + px as i64 - g.margin as i64;
+                    let w = fp.weights[py * fp.dims.width + px];
+                    if w != 0.0 && (0..g.fov.width as i64).contains(&x) {
+                        csr.indices
+                            .push((y as usize * g.fov.width + x as usize) as i32);
+                        csr.data.push(w * b);
                     }
                 }
             }
-            csr.indptr.push(csr.indices.len() as i64);
         }
-        truth.footprints = csr;
-        truth.cells.focus_weight.clone_from(&own.focus_weight);
+        csr.indptr.push(csr.indices.len() as i64);
     }
+    csr
+}
+
+/// The full-resolution core (ballistic image) of a cell whose core the renderer
+/// samples on the coarse grid; the same truncation threshold as its footprint.
+pub fn core_patch(
+    params: &Composite,
+    src: &CoreSource,
+    pixel_um: f64,
+    canvas: Dims,
+) -> Option<Patch> {
+    footprint_with(
+        params,
+        &src.optics,
+        &src.cell,
+        src.shape.as_ref(),
+        pixel_um,
+        canvas,
+        f64::INFINITY,
+    )
+    .and_then(|fp| fp.core)
 }
 
 /// Frames a canvas row accumulates at once (their rows stay in the L1 cache).
@@ -1054,6 +1117,134 @@ mod tests {
         assert_eq!(fp.halo.as_ref().unwrap().x0, 0);
         cell.x_um = -500.0;
         assert!(footprint(&params, &Optics::default(), &cell, None, 1.0, canvas).is_none());
+    }
+    fn value(p: &Patch, y: i64, x: i64) -> f32 {
+        let (i, j) = (y - p.y0, x - p.x0);
+        if i < 0 || j < 0 || i >= p.dims.height as i64 || j >= p.dims.width as i64 {
+            0.0
+        } else {
+            p.weights[i as usize * p.dims.width + j as usize]
+        }
+    }
+
+    /// The truth's split: the core the truth reports (the rendered core, or the
+    /// full-resolution rebuild for deep cells) plus the halo rendered alone is the total
+    /// footprint the composite adds, exactly for shallow cells and within the
+    /// coarse-grid bound of `cores_on_the_grid_stay_within_the_interpolation_bound`
+    /// for deep ones.
+    #[test]
+    fn core_plus_halo_is_the_total() {
+        let params = Composite::default();
+        let optics = Optics::default();
+        let canvas = Dims {
+            height: 400,
+            width: 400,
+        };
+        for z in [0.0, 15.0, -40.0, 120.0, 250.0] {
+            let mut cell = cell_at(z);
+            cell.x_um = 200.0;
+            cell.y_um = 200.0;
+            let rendered = footprint(&params, &optics, &cell, None, 1.0, canvas).unwrap();
+            let on_grid = rendered.core.is_none();
+            let core = if on_grid {
+                let src = CoreSource {
+                    cell,
+                    shape: None,
+                    optics: optics.clone(),
+                };
+                core_patch(&params, &src, 1.0, canvas)
+            } else {
+                rendered.core.clone()
+            }
+            .expect("a core");
+            let halo_alone = Footprint {
+                core: None,
+                halo: footprint_with(&params, &optics, &cell, None, 1.0, canvas, f64::INFINITY)
+                    .unwrap()
+                    .halo,
+            };
+            let total = rasterize(&rendered, canvas).unwrap();
+            let halo = rasterize(&halo_alone, canvas).unwrap();
+            let core_peak = core.weights.iter().cloned().fold(0f32, f32::max);
+            let total_peak = total.weights.iter().cloned().fold(0f32, f32::max);
+            let bound = if on_grid {
+                0.025 * core_peak + params.psf_truncation as f32 * total_peak * 2.0
+            } else {
+                1e-6 * total_peak
+            };
+            let mut worst = 0f32;
+            for y in 0..canvas.height as i64 {
+                for x in 0..canvas.width as i64 {
+                    let split = value(&core, y, x) + value(&halo, y, x);
+                    worst = worst.max((value(&total, y, x) - split).abs());
+                }
+            }
+            assert!(
+                worst <= bound,
+                "z {z} (on grid: {on_grid}): {worst} > {bound}"
+            );
+            // The halo is what makes the total wider than the core.
+            let area =
+                |p: &Patch, peak: f32| p.weights.iter().filter(|&&v| v >= 0.1 * peak).count();
+            assert!(area(&total, total_peak) >= area(&core, core_peak) || on_grid);
+        }
+    }
+
+    /// At high NA in focus the PSF (σ ≈ 0.2 µm) is far below the soma radius, so the
+    /// core is the soma: its half-maximum region and the soma ellipse (nucleus
+    /// included; it is dimmer, not dark) overlap at IoU ≥ 0.9, while the total
+    /// footprint's 10 %-of-peak region is much wider (the halo).
+    #[test]
+    fn in_focus_core_at_high_na_is_the_soma() {
+        let params = Composite {
+            nucleus_brightness: 1.0,
+            ..Composite::default()
+        };
+        let optics = Optics {
+            na: 0.8,
+            aberration_um: 0.0,
+            ..Optics::default()
+        };
+        let canvas = Dims {
+            height: 200,
+            width: 200,
+        };
+        let mut cell = cell_at(0.0);
+        cell.radius_um = 6.0;
+        cell.aspect = 1.3;
+        cell.angle_rad = 0.4;
+        let fp = footprint(&params, &optics, &cell, None, 0.5, canvas).unwrap();
+        let core = fp.core.as_ref().expect("shallow cores stay on the canvas");
+        let peak = core.weights.iter().cloned().fold(0f32, f32::max);
+        let (cx, cy) = (cell.x_um / 0.5, cell.y_um / 0.5);
+        let (major, minor) = (
+            cell.radius_um * cell.aspect.sqrt() / 0.5,
+            cell.radius_um / cell.aspect.sqrt() / 0.5,
+        );
+        let (sin, cos) = cell.angle_rad.sin_cos();
+        let (mut both, mut either) = (0usize, 0usize);
+        for y in 0..canvas.height as i64 {
+            for x in 0..canvas.width as i64 {
+                let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
+                let (u, v) = (
+                    (dx * cos + dy * sin) / major,
+                    (-dx * sin + dy * cos) / minor,
+                );
+                let soma = u * u + v * v <= 1.0;
+                let half = value(core, y, x) >= 0.5 * peak;
+                both += (soma && half) as usize;
+                either += (soma || half) as usize;
+            }
+        }
+        let iou = both as f64 / either as f64;
+        assert!(iou >= 0.9, "core vs soma IoU {iou}");
+        let total = rasterize(&fp, canvas).unwrap();
+        let tpeak = total.weights.iter().cloned().fold(0f32, f32::max);
+        let wide = total.weights.iter().filter(|&&v| v >= 0.01 * tpeak).count();
+        assert!(
+            wide as f64 > 2.0 * either as f64,
+            "total support {wide} vs soma {either}"
+        );
     }
 }
 

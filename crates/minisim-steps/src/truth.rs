@@ -111,8 +111,15 @@ pub struct GroundTruth {
     pub cells: CellTable,
     /// Resting footprint of each cell over the FOV pixels (`cells × H·W`, row-major
     /// pixels), in intensity units: expression × resting brightness × optics weight.
-    /// The composite stage is Σ_c footprint_c · (1 + ΔF/F_c(t)).
+    /// The composite stage is Σ_c footprint_c · (1 + ΔF/F_c(t)). This is the *total*
+    /// footprint: the ballistic core plus the scattered halo.
     pub footprints: Csr,
+    /// The *core* of each footprint (`cells × H·W`, same units): the ballistic image of
+    /// the cell through the PSF (defocus included), without the scattered halo: what
+    /// a demixing extractor is meant to recover. `footprints − core_footprints` is the
+    /// halo (up to the coarse-grid interpolation of deep cells' cores, see
+    /// `composite`).
+    pub core_footprints: Csr,
     /// Spike times per cell, s.
     pub spikes: Vec<Vec<f64>>,
     /// ΔF/F per cell and frame after saturation (`cells × frames`).
@@ -151,6 +158,12 @@ impl GroundTruth {
         GroundTruth {
             cells: CellTable::with_len(n_cells),
             footprints: Csr {
+                indptr: vec![0; n_cells + 1],
+                indices: Vec::new(),
+                data: Vec::new(),
+                shape: (n_cells, h * w),
+            },
+            core_footprints: Csr {
                 indptr: vec![0; n_cells + 1],
                 indices: Vec::new(),
                 data: Vec::new(),
@@ -443,6 +456,16 @@ impl GroundTruth {
         out.push(("footprints_indptr", TruthArray::I64(vec_view(&f.indptr))));
         out.push(("footprints_indices", TruthArray::I32(vec_view(&f.indices))));
         out.push(("footprints_data", TruthArray::F32(vec_view(&f.data))));
+        let f = &self.core_footprints;
+        out.push((
+            "footprints_core_indptr",
+            TruthArray::I64(vec_view(&f.indptr)),
+        ));
+        out.push((
+            "footprints_core_indices",
+            TruthArray::I32(vec_view(&f.indices)),
+        ));
+        out.push(("footprints_core_data", TruthArray::F32(vec_view(&f.data))));
         let mut indptr = vec![0i64];
         let mut times = Vec::new();
         for cell in &self.spikes {
@@ -531,37 +554,48 @@ impl GroundTruth {
         }
         cell_columns!(check_len);
         let vignette = get!("vignette", F32, Ix2);
-        let footprints = Csr {
-            indptr: get!("footprints_indptr", I64, ndarray::Ix1).to_vec(),
-            indices: get!("footprints_indices", I32, ndarray::Ix1).to_vec(),
-            data: get!("footprints_data", F32, ndarray::Ix1).to_vec(),
-            shape: (n, vignette.len()),
+        let pixels = vignette.len();
+        let csr = |what: &'static str,
+                   indptr: Vec<i64>,
+                   indices: Vec<i32>,
+                   data: Vec<f32>|
+         -> Result<Csr, E> {
+            check_csr(what, &indptr, indices.len(), n).map_err(inconsistent)?;
+            if data.len() != indices.len() {
+                return Err(inconsistent(format!(
+                    "{what}_data has {} values but {what}_indices {}",
+                    data.len(),
+                    indices.len()
+                )));
+            }
+            if let Some((i, &p)) = indices
+                .iter()
+                .enumerate()
+                .find(|&(_, &p)| !(0..pixels as i64).contains(&(p as i64)))
+            {
+                return Err(inconsistent(format!(
+                    "{what}_indices[{i}] = {p} is outside the {pixels} pixels of the field of view"
+                )));
+            }
+            Ok(Csr {
+                indptr,
+                indices,
+                data,
+                shape: (n, pixels),
+            })
         };
-        check_csr(
+        let footprints = csr(
             "footprints",
-            &footprints.indptr,
-            footprints.indices.len(),
-            n,
-        )
-        .map_err(inconsistent)?;
-        if footprints.data.len() != footprints.indices.len() {
-            return Err(inconsistent(format!(
-                "footprints_data has {} values but footprints_indices {}",
-                footprints.data.len(),
-                footprints.indices.len()
-            )));
-        }
-        let pixels = vignette.len() as i64;
-        if let Some((i, &p)) = footprints
-            .indices
-            .iter()
-            .enumerate()
-            .find(|&(_, &p)| !(0..pixels).contains(&(p as i64)))
-        {
-            return Err(inconsistent(format!(
-                "footprints_indices[{i}] = {p} is outside the {pixels} pixels of the field of view"
-            )));
-        }
+            get!("footprints_indptr", I64, ndarray::Ix1).to_vec(),
+            get!("footprints_indices", I32, ndarray::Ix1).to_vec(),
+            get!("footprints_data", F32, ndarray::Ix1).to_vec(),
+        )?;
+        let core_footprints = csr(
+            "footprints_core",
+            get!("footprints_core_indptr", I64, ndarray::Ix1).to_vec(),
+            get!("footprints_core_indices", I32, ndarray::Ix1).to_vec(),
+            get!("footprints_core_data", F32, ndarray::Ix1).to_vec(),
+        )?;
         let times = get!("spikes_times", F64, ndarray::Ix1).to_vec();
         let indptr = get!("spikes_indptr", I64, ndarray::Ix1).to_vec();
         check_csr("spikes", &indptr, times.len(), n).map_err(inconsistent)?;
@@ -582,6 +616,7 @@ impl GroundTruth {
         Ok(GroundTruth {
             cells,
             footprints,
+            core_footprints,
             spikes,
             calcium_dff: get!("calcium_dff", F32, Ix2),
             neuropil_components: get!("neuropil_components", F32, ndarray::Ix3),

@@ -27,7 +27,7 @@ pub use error::VideoError;
 pub use format::{Format, resolve, to_u8};
 pub use npy::NpySink;
 pub use sink::{EightBit, FrameSink, Frames, SinkConfig};
-pub use video::{VideoOptions, output_bytes, simulate_video};
+pub use video::{VideoOptions, output_bytes, simulate_video, write_movie};
 
 /// TIFF sinks.
 pub mod tiff_sink {

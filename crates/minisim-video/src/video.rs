@@ -12,7 +12,7 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 use minisim_io::atomic::TempPath;
 use minisim_render::{
-    ChunkMovie, MemoryLimit, PerfTracker, Phase, Renderer, SimulateOptions, timed,
+    ChunkMovie, MemoryLimit, Movie, PerfTracker, Phase, Renderer, SimulateOptions, timed,
 };
 use minisim_spec::Spec;
 
@@ -246,6 +246,7 @@ pub fn simulate_video(
         memory_limit: options
             .memory_limit
             .resolve(minisim_io::system::available_memory),
+        progress: None,
     };
     let mut renderer = Renderer::new(spec, &render_options, false)?;
     let mut sink = open_sink(
@@ -285,6 +286,83 @@ pub fn simulate_video(
         }
         written
     })?;
+    timed(perf.as_deref(), Phase::Finalize, || sink.finish())?;
+    temp.commit().map_err(io(path, "rename into place"))?;
+    bar.finish_and_clear();
+    Ok(path.to_owned())
+}
+
+/// Write an already rendered movie (a `Recording`'s `observed`, rendered from `spec`)
+/// to `path` through the same sinks as [`simulate_video`]: same format choice, range,
+/// checks and atomic commit, so the file equals what `simulate_video(spec, path)`
+/// writes when the movie is the spec's full observed movie. Used by
+/// `minisim-cli simulate --video` (the movie of the same render) and `export`.
+pub fn write_movie(
+    spec: &Spec,
+    movie: &Movie,
+    path: &Path,
+    options: &VideoOptions,
+) -> Result<PathBuf, VideoError> {
+    let format = resolve(path, options.codec.as_deref())?;
+    let (frames, height, width) = movie.shape();
+    let intensity = matches!(movie, Movie::Intensity(_));
+    let mut config = sink_config(spec, path, format, options)?;
+    if intensity && config.intensity != intensity && format.is_8bit() && options.vmax.is_none() {
+        return Err(VideoError::VmaxRequired {
+            path: path.to_owned(),
+        });
+    }
+    config.frames = frames as u64;
+    config.height = height;
+    config.width = width;
+    config.intensity = intensity;
+    if intensity && format == Format::MkvFfv1 {
+        return Err(VideoError::NeedsCounts {
+            path: path.to_owned(),
+            codec: "FFV1".to_owned(),
+        });
+    }
+    if options.check_free_space
+        && let Some(needed) = output_bytes(format, &config)
+        && let Some(free) = minisim_io::system::free_space(&minisim_io::atomic::parent_of(path))
+        && needed > free
+    {
+        return Err(VideoError::NoSpace {
+            path: path.to_owned(),
+            needed,
+            free,
+        });
+    }
+    let (file, temp) = temp_file(path)?;
+    let perf = options.perf.clone();
+    let mut sink = open_sink(
+        format,
+        file,
+        temp.path().to_owned(),
+        &config,
+        options.bigtiff,
+    )?;
+    let bar = progress_bar(config.frames, options.progress);
+    let per = options.chunk_frames.max(1);
+    for first in (0..frames).step_by(per) {
+        let last = (first + per).min(frames);
+        let slice = ndarray::s![first..last, .., ..];
+        timed(perf.as_deref(), Phase::EncodeWrite, || match movie {
+            Movie::Counts(a) => {
+                let block = a.slice(slice);
+                let block = block.as_standard_layout();
+                sink.write(Frames::Counts(block.as_slice().expect("standard layout")))
+            }
+            Movie::Intensity(a) => {
+                let block = a.slice(slice);
+                let block = block.as_standard_layout();
+                sink.write(Frames::Intensity(
+                    block.as_slice().expect("standard layout"),
+                ))
+            }
+        })?;
+        bar.inc((last - first) as u64);
+    }
     timed(perf.as_deref(), Phase::Finalize, || sink.finish())?;
     temp.commit().map_err(io(path, "rename into place"))?;
     bar.finish_and_clear();

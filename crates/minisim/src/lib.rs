@@ -68,8 +68,8 @@ pub use minisim_spec::steps::*;
 
 pub use minisim_render::{
     CellTable, Chunk, ChunkMovie, Csr, Dtype, Estimate, Geometry, GroundTruth, MemoryLimit, Movie,
-    PerfTracker, Phase, PhaseTime, Recording, RenderError, Renderer, SimulateOptions, TruthArray,
-    TruthError, estimate, human_bytes,
+    PerfTracker, Phase, PhaseTime, Progress, Recording, RenderError, Renderer, SimulateOptions,
+    TruthArray, TruthError, estimate, human_bytes,
 };
 
 /// Simulate a whole recording in memory (see [`minisim_render::simulate`]).
@@ -97,8 +97,18 @@ pub use minisim_cache::{
 
 pub use minisim_video::{
     AviCodec, AviSink, FrameSink, Frames, NpySink, SinkConfig, VideoError, VideoOptions,
-    simulate_video,
+    simulate_video, write_movie,
 };
+
+/// The output format a video path (and optional codec) selects, checked before any
+/// rendering: unknown extensions, codecs and ffmpeg formats without the `ffmpeg`
+/// feature are errors naming the path.
+pub fn video_format(
+    path: &std::path::Path,
+    codec: Option<&str>,
+) -> Result<minisim_video::Format, VideoError> {
+    minisim_video::resolve(path, codec)
+}
 
 /// Scoring extraction results against the ground truth: footprint matching (IoU,
 /// optimal assignment, precision/recall/F1 on all and on detectable cells), trace,

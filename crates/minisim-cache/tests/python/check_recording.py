@@ -10,7 +10,7 @@ import scipy.sparse
 
 entry = Path(sys.argv[1])
 manifest = json.loads((entry / "recording.json").read_text())
-assert manifest["format_version"] == 3, manifest["format_version"]
+assert manifest["format_version"] == 4, manifest["format_version"]
 
 arrays = {}
 for name, meta in manifest["arrays"].items():
@@ -37,6 +37,15 @@ assert (fp.data > 0).all()
 # Cells in the FOV have footprints on the FOV.
 in_fov = arrays["cells_in_fov"]
 assert (np.asarray(fp[in_fov].sum(axis=1)).ravel() > 0).all()
+# The core is part of the total: total - core (the halo) is never negative beyond the
+# float rounding and coarse-grid interpolation of deep cells' cores.
+core = scipy.sparse.csr_matrix(
+    (arrays["footprints_core_data"], arrays["footprints_core_indices"], arrays["footprints_core_indptr"]),
+    shape=(n, h * w),
+)
+core.check_format(full_check=True)
+assert (core.data > 0).all()
+assert core.sum() <= fp.sum() * (1 + 1e-5), (core.sum(), fp.sum())
 assert arrays["calcium_dff"].shape == (n, frames)
 # Detectability labels agree with their definitions.
 snr = arrays["cells_peak_snr"]
