@@ -1,0 +1,276 @@
+//! Peak-to-noise ratios of the spatially filtered movie.
+//!
+//! - [`cnmfe`]: CNMF-E's peak-to-noise image: frames filtered with a centre-surround
+//!   kernel (Gaussian σ = gSig minus its mean over a (4σ+1)² window), per pixel
+//!   (max − median) / (1.4826 · MAD) over the first 200 frames (at which pure noise
+//!   gives ≈ 2.7 / 3.3 / 3.9); percentiles 50/90/99 over the central pixels.
+//! - [`disc`]: frames filtered with a zero-mean disc kernel (a Gaussian of σ px
+//!   restricted to the disc of radius 2σ, its mean over the disc removed); per pixel the
+//!   maximum over time of the mean-subtracted filtered trace over its noise level,
+//!   estimated from the power spectrum between 0.25 and 0.5 of the frame rate (the
+//!   band where calcium transients carry little power: σ² = the mean periodogram
+//!   |X(f)|²/T over that band, exact for white noise); percentiles 50/90 over the
+//!   pixels whose disc lies inside the frame.
+
+use ndarray::{Array2, Array3, s};
+use rustfft::FftPlanner;
+use rustfft::num_complex::Complex;
+
+use crate::filter::{box_sum, central, gauss_blur, percentile};
+
+/// CNMF-E's PNR percentiles `[p50, p90, p99]` with the kernel width `g_sig` px.
+pub fn cnmfe(movie: &Array3<f32>, g_sig: f64) -> [f64; 3] {
+    let t = movie.dim().0.min(200);
+    let (_, h, w) = movie.dim();
+    let r = (2.0 * g_sig).round() as usize; // (4σ+1)² window
+    // Mean of the Gaussian over the window, to make the kernel zero-mean.
+    let k = minisim_steps::math::gauss::kernel(g_sig);
+    let kr = k.len() / 2;
+    let inside: f64 = (0..=2 * r)
+        .map(|i| k.get(kr + i - r).copied().unwrap_or(0.0) as f64)
+        .sum();
+    let kmean = inside * inside / ((2 * r + 1) as f64).powi(2);
+    let mut filtered = Array3::<f32>::zeros((t, h, w));
+    for f in 0..t {
+        let frame = movie.slice(s![f, .., ..]).to_owned();
+        let mut g = frame.clone();
+        gauss_blur(&mut g, g_sig);
+        let b = box_sum(&frame, r);
+        filtered
+            .slice_mut(s![f, .., ..])
+            .assign(&(&g - &b.mapv(|v| v * kmean as f32)));
+    }
+    let mut values: Vec<f64> = central(h, w, 0.8)
+        .into_iter()
+        .map(|(y, x)| {
+            let mut ts: Vec<f64> = filtered
+                .slice(s![.., y, x])
+                .iter()
+                .map(|&v| v as f64)
+                .collect();
+            let max = ts.iter().cloned().fold(f64::MIN, f64::max);
+            let med = percentile(&mut ts, 0.5);
+            let mut dev: Vec<f64> = ts.iter().map(|v| (v - med).abs()).collect();
+            let mad = percentile(&mut dev, 0.5) * 1.4826;
+            (max - med) / mad.max(1e-9)
+        })
+        .collect();
+    [
+        percentile(&mut values, 0.5),
+        percentile(&mut values, 0.9),
+        percentile(&mut values, 0.99),
+    ]
+}
+
+/// The zero-mean disc kernel of [`disc`]: `(radius, weights)` over the
+/// (2·radius + 1)² square, zero outside the disc.
+pub fn disc_kernel(sigma_px: f64) -> (usize, Vec<f64>) {
+    let r = (2.0 * sigma_px).round().max(1.0) as usize;
+    let side = 2 * r + 1;
+    let inside = |dy: f64, dx: f64| dy * dy + dx * dx <= (r * r) as f64;
+    let mut k = vec![0f64; side * side];
+    let (mut sum, mut n) = (0.0, 0usize);
+    for y in 0..side {
+        for x in 0..side {
+            let (dy, dx) = (y as f64 - r as f64, x as f64 - r as f64);
+            if inside(dy, dx) {
+                let v = (-(dy * dy + dx * dx) / (2.0 * sigma_px * sigma_px)).exp();
+                k[y * side + x] = v;
+                sum += v;
+                n += 1;
+            }
+        }
+    }
+    let mean = sum / n as f64;
+    for y in 0..side {
+        for x in 0..side {
+            let (dy, dx) = (y as f64 - r as f64, x as f64 - r as f64);
+            if inside(dy, dx) {
+                k[y * side + x] -= mean;
+            }
+        }
+    }
+    (r, k)
+}
+
+/// 2-D forward or inverse FFT of a row-major `h × w` array in place.
+fn fft2(
+    data: &mut [Complex<f64>],
+    h: usize,
+    w: usize,
+    rows: &dyn rustfft::Fft<f64>,
+    cols: &dyn rustfft::Fft<f64>,
+) {
+    for row in data.chunks_exact_mut(w) {
+        rows.process(row);
+    }
+    let mut col = vec![Complex::new(0.0, 0.0); h];
+    for x in 0..w {
+        for y in 0..h {
+            col[y] = data[y * w + x];
+        }
+        cols.process(&mut col);
+        for y in 0..h {
+            data[y * w + x] = col[y];
+        }
+    }
+}
+
+/// The disc-kernel PNR image (pixels whose disc lies inside the frame; others 0).
+/// Frames are filtered by FFT (circular convolution over the frame, exact for those
+/// inner pixels since their disc never wraps).
+pub fn disc_image(movie: &Array3<f32>, sigma_px: f64) -> Array2<f64> {
+    let (t, h, w) = movie.dim();
+    let (r, k) = disc_kernel(sigma_px);
+    let side = 2 * r + 1;
+    let mut out = Array2::<f64>::zeros((h, w));
+    if t < 4 || h <= 2 * r || w <= 2 * r {
+        return out;
+    }
+    let mut planner = FftPlanner::<f64>::new();
+    let (fr, fc) = (planner.plan_fft_forward(w), planner.plan_fft_forward(h));
+    let (ir, ic) = (planner.plan_fft_inverse(w), planner.plan_fft_inverse(h));
+    // The kernel centred at (0, 0), wrapped (symmetric, so correlation = convolution).
+    let mut kf = vec![Complex::new(0.0, 0.0); h * w];
+    for (i, &kv) in k.iter().enumerate() {
+        let (dy, dx) = (i / side, i % side);
+        let y = (dy + h - r) % h;
+        let x = (dx + w - r) % w;
+        kf[y * w + x] = Complex::new(kv, 0.0);
+    }
+    fft2(&mut kf, h, w, fr.as_ref(), fc.as_ref());
+    let (ih, iw) = (h - 2 * r, w - 2 * r);
+    // Filtered movie over the inner pixels, pixel-major (each pixel's trace contiguous).
+    let mut traces = vec![0f32; ih * iw * t];
+    let mut buf = vec![Complex::new(0.0, 0.0); h * w];
+    let scale = 1.0 / (h * w) as f64;
+    for f in 0..t {
+        for (b, &v) in buf.iter_mut().zip(movie.slice(s![f, .., ..]).iter()) {
+            *b = Complex::new(v as f64, 0.0);
+        }
+        fft2(&mut buf, h, w, fr.as_ref(), fc.as_ref());
+        for (b, kv) in buf.iter_mut().zip(&kf) {
+            *b *= kv;
+        }
+        fft2(&mut buf, h, w, ir.as_ref(), ic.as_ref());
+        for y in 0..ih {
+            for x in 0..iw {
+                traces[(y * iw + x) * t + f] = (buf[(y + r) * w + x + r].re * scale) as f32;
+            }
+        }
+    }
+    let fft = planner.plan_fft_forward(t);
+    let band: Vec<usize> = (0..=t / 2)
+        .filter(|&i| {
+            let f = i as f64 / t as f64; // cycles per frame
+            (0.25..=0.5).contains(&f)
+        })
+        .collect();
+    let mut series = vec![Complex::new(0.0, 0.0); t];
+    for (p, tr) in traces.chunks_exact(t).enumerate() {
+        let mean = tr.iter().map(|&v| v as f64).sum::<f64>() / t as f64;
+        for (b, &v) in series.iter_mut().zip(tr) {
+            *b = Complex::new(v as f64 - mean, 0.0);
+        }
+        fft.process(&mut series);
+        let power = band.iter().map(|&i| series[i].norm_sqr()).sum::<f64>() / band.len() as f64;
+        let sigma = (power / t as f64).sqrt();
+        let peak = tr.iter().map(|&v| v as f64).fold(f64::MIN, f64::max) - mean;
+        out[[p / iw + r, p % iw + r]] = peak / sigma.max(1e-12);
+    }
+    out
+}
+
+/// Disc-kernel PNR percentiles `[p50, p90]` with the Gaussian σ = `sigma_px` (9 µm
+/// in pixels for the realism report).
+pub fn disc(movie: &Array3<f32>, sigma_px: f64) -> [f64; 2] {
+    let (_, h, w) = movie.dim();
+    let r = (2.0 * sigma_px).round().max(1.0) as usize;
+    let image = disc_image(movie, sigma_px);
+    let mut v: Vec<f64> = image
+        .indexed_iter()
+        .filter(|((y, x), _)| *y >= r && *x >= r && y + r < h && x + r < w)
+        .map(|(_, &v)| v)
+        .collect();
+    [percentile(&mut v, 0.5), percentile(&mut v.clone(), 0.9)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minisim_steps::Stream;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+
+    fn white(t: usize, h: usize, w: usize, seed: u64) -> Array3<f32> {
+        let mut rng = Stream::seed_from_u64(seed);
+        Array3::from_shape_fn((t, h, w), |_| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            z as f32 * 10.0 + 100.0
+        })
+    }
+
+    #[test]
+    fn pure_noise_pnr_matches_the_max_of_200_normals() {
+        // P(max of 200 N(0,1) ≤ x) = Φ(x)^200: the 50/90/99 % points are 2.70, 3.27, 3.89.
+        let p = cnmfe(&white(200, 96, 96, 1), 3.0);
+        for (got, want, tol) in [(p[0], 2.70, 0.12), (p[1], 3.27, 0.15), (p[2], 3.89, 0.3)] {
+            assert!((got - want).abs() < tol, "{p:?}");
+        }
+    }
+
+    /// White noise: the spectral noise level is the filtered noise's σ, so the PNR of
+    /// each pixel is the maximum of T (correlated across pixels, not in time) normals:
+    /// for T = 256 the median of that maximum is 2.78 (Φ(x)^256 = ½) and its 90 % point
+    /// 3.33; the band average over 64 frequencies errs by ≈ 1/√64 = 12 % in power, 6 %
+    /// in σ, hence the tolerance.
+    #[test]
+    fn disc_pnr_of_white_noise_is_the_max_of_normals() {
+        let p = disc(&white(256, 48, 48, 4), 2.0);
+        assert!((p[0] - 2.78).abs() < 0.25, "{p:?}");
+        assert!((p[1] - 3.33).abs() < 0.35, "{p:?}");
+    }
+
+    /// One transient of amplitude A (spatial Gaussian blob σ_b = 2 px, temporal Gaussian
+    /// σ_t = 5 frames, whose power above 0.25 cycles/frame is e^{−2π²σ_t²f²} < 10⁻¹³,
+    /// so the noise level sees only the noise) in white noise σ_n: at its centre the
+    /// filtered peak is A·⟨k, blob⟩ less its mean over the movie (a share √(2π)σ_t/T),
+    /// the filtered noise σ_n·‖k‖₂; PNR = A⟨k, blob⟩(1 − √(2π)σ_t/T) / (σ_n‖k‖₂), up to
+    /// the noise at the peak (±3 in PNR units) and the band estimate (±6 %, see above).
+    #[test]
+    fn disc_pnr_of_a_known_transient() {
+        let (t, n, sigma) = (200, 41, 3.0);
+        let (amp, noise, blob) = (60.0, 1.0, 2.0);
+        let mut movie = white(t, n, n, 5).mapv(|v| (v - 100.0) / 10.0 * noise as f32);
+        let c = (n / 2) as f64;
+        let sigma_t: f64 = 5.0;
+        for f in 0..t {
+            let pulse = (-((f as f64 - 100.0) / sigma_t).powi(2) / 2.0).exp();
+            for y in 0..n {
+                for x in 0..n {
+                    let d2 = (y as f64 - c).powi(2) + (x as f64 - c).powi(2);
+                    movie[[f, y, x]] += (amp * pulse * (-d2 / (2.0 * blob * blob)).exp()) as f32;
+                }
+            }
+        }
+        let (r, k) = disc_kernel(sigma);
+        let side = 2 * r + 1;
+        let (mut dot, mut norm2) = (0.0, 0.0);
+        for (i, &kv) in k.iter().enumerate() {
+            let (dy, dx) = ((i / side) as f64 - r as f64, (i % side) as f64 - r as f64);
+            dot += kv * (-(dy * dy + dx * dx) / (2.0 * blob * blob)).exp();
+            norm2 += kv * kv;
+        }
+        let share = (2.0 * std::f64::consts::PI).sqrt() * sigma_t / t as f64;
+        let expected = amp * dot * (1.0 - share) / (noise * norm2.sqrt());
+        let got = disc_image(&movie, sigma)[[n / 2, n / 2]];
+        assert!(
+            (got - expected).abs() < 3.0 + 0.07 * expected,
+            "{got} vs {expected}"
+        );
+        assert!(
+            expected > 20.0,
+            "the case is far above the noise: {expected}"
+        );
+    }
+}
