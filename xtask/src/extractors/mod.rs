@@ -114,6 +114,14 @@ pub struct Args {
 /// each extractor beats the threshold-ROI baseline on detectable recall, stays below
 /// the oracle's detectable F1, and its motion estimate correlates with the truth.
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let Some(bad) = args
+        .only
+        .iter()
+        .find(|n| !EXTRACTORS.iter().any(|x| x.name == n.as_str()))
+    {
+        let known: Vec<&str> = EXTRACTORS.iter().map(|x| x.name).collect();
+        bail!("--extractor {bad}: unknown; known: {}", known.join(", "));
+    }
     let mut spec =
         Spec::preset(&args.preset).with_context(|| format!("--preset {}", args.preset))?;
     if let Some(fov) = args.fov {
