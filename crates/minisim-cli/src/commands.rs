@@ -122,15 +122,8 @@ pub struct RenderArgs {
     /// Output file; its extension chooses the format.
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
-    /// Codec: Y800 (default for .avi), MJPG, FFV1 (.mkv), H264 (.mp4).
-    #[arg(long)]
-    codec: Option<String>,
-    /// Value shown as black in 8-bit formats (default 0).
-    #[arg(long)]
-    vmin: Option<f64>,
-    /// Value shown as white in 8-bit formats (default 2^bit_depth − 1).
-    #[arg(long)]
-    vmax: Option<f64>,
+    #[command(flatten)]
+    video: VideoArgs,
     /// Playback rate written in the file (default: the spec's frame rate).
     #[arg(long)]
     fps: Option<f64>,
@@ -140,9 +133,6 @@ pub struct RenderArgs {
     /// Worker threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
-    /// Do not show a progress bar.
-    #[arg(long)]
-    no_progress: bool,
     /// Print a table of time per pipeline phase.
     #[arg(long)]
     perf: bool,
@@ -271,14 +261,8 @@ fn render(a: RenderArgs) -> anyhow::Result<()> {
     let options = VideoOptions {
         chunk_frames: a.chunk_frames,
         fps: a.fps,
-        vmin: a.vmin,
-        vmax: a.vmax,
-        codec: a.codec,
-        progress: !a.no_progress,
         perf: perf.clone(),
-        bigtiff: None,
-        memory_limit: memory_limit(a.force),
-        check_free_space: !a.force,
+        ..a.video.options(a.force)
     };
     let start = Instant::now();
     let path = simulate_video(&spec, &a.output, &options)?;

@@ -213,6 +213,15 @@ pub fn truth_regions(
         .unzip()
 }
 
+/// Whether cell `c` is detectable: expected peak SNR ≥ `opt.snr_threshold`.
+fn detectable(rec: &Recording, c: usize, opt: &Options) -> bool {
+    rec.truth
+        .cells
+        .peak_snr
+        .get(c)
+        .is_some_and(|&s| s >= opt.snr_threshold)
+}
+
 /// Frames in which a cell fires (0-based, deduplicated), from spike times in s.
 fn spike_frames(times_s: &[f64], rate_hz: f64, frames: usize) -> Vec<u64> {
     let mut f: Vec<u64> = times_s
@@ -258,16 +267,7 @@ pub fn score(rec: &Recording, est: &Estimate, opt: &Options) -> Result<Report, S
     }
     let n = fp.len();
     let (ids, truth) = truth_regions(rec, opt.truth, opt.energy_fraction);
-    let detectable: Vec<bool> = ids
-        .iter()
-        .map(|&c| {
-            rec.truth
-                .cells
-                .peak_snr
-                .get(c)
-                .is_some_and(|&s| s >= opt.snr_threshold)
-        })
-        .collect();
+    let detectable: Vec<bool> = ids.iter().map(|&c| detectable(rec, c, opt)).collect();
     let sets = fp.binarized(opt.energy_fraction);
     let m = match_footprints(&truth, &sets, opt.iou_threshold);
     let n_det = detectable.iter().filter(|&&d| d).count();
@@ -405,13 +405,7 @@ pub fn with_ceiling(
         return report;
     }
     let rows: Vec<usize> = (0..rec.truth.cells.len())
-        .filter(|&c| {
-            rec.truth
-                .cells
-                .peak_snr
-                .get(c)
-                .is_some_and(|&s| s >= opt.snr_threshold)
-        })
+        .filter(|&c| detectable(rec, c, opt))
         .collect();
     let dff = &rec.truth.calcium_dff;
     let mut r: Vec<f64> = report
@@ -467,12 +461,7 @@ pub fn roi_traces(movie: &Movie, sets: &[Vec<u32>]) -> Array2<f64> {
 pub fn oracle(rec: &Recording, opt: &Options) -> Estimate {
     let (h, w) = fov(rec);
     let cells = &rec.truth.cells;
-    let detectable = |c: usize| {
-        cells
-            .peak_snr
-            .get(c)
-            .is_some_and(|&s| s >= opt.snr_threshold)
-    };
+    let detectable = |c: usize| detectable(rec, c, opt);
     let footprints = Footprints::from_csr(opt.truth.footprints(rec), h, w).select(detectable);
     // Demix over every cell with light in the FOV, as the sensor sees it.
     let mut sensor = Footprints::from_csr(&rec.truth.footprints, h, w);

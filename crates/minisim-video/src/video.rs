@@ -170,6 +170,37 @@ fn sink_config(
     })
 }
 
+/// Check the free space (exact-size formats, unless disabled), then open the sink on a
+/// hidden temporary sibling of `path`; the file appears at `path` when the returned
+/// `TempPath` is committed.
+fn open_output(
+    path: &Path,
+    format: Format,
+    config: &SinkConfig,
+    options: &VideoOptions,
+) -> Result<(Box<dyn FrameSink>, TempPath), VideoError> {
+    if options.check_free_space
+        && let Some(needed) = output_bytes(format, config)
+        && let Some(free) = minisim_io::system::free_space(&minisim_io::atomic::parent_of(path))
+        && needed > free
+    {
+        return Err(VideoError::NoSpace {
+            path: path.to_owned(),
+            needed,
+            free,
+        });
+    }
+    let (file, temp) = temp_file(path)?;
+    let sink = open_sink(
+        format,
+        file,
+        temp.path().to_owned(),
+        config,
+        options.bigtiff,
+    )?;
+    Ok((sink, temp))
+}
+
 /// Open the sink for `format` on `file`.
 fn open_sink(
     format: Format,
@@ -226,18 +257,7 @@ pub fn simulate_video(
 ) -> Result<PathBuf, VideoError> {
     let format = resolve(path, options.codec.as_deref())?;
     let config = sink_config(spec, path, format, options)?;
-    if options.check_free_space
-        && let Some(needed) = output_bytes(format, &config)
-        && let Some(free) = minisim_io::system::free_space(&minisim_io::atomic::parent_of(path))
-        && needed > free
-    {
-        return Err(VideoError::NoSpace {
-            path: path.to_owned(),
-            needed,
-            free,
-        });
-    }
-    let (file, temp) = temp_file(path)?;
+    let (mut sink, temp) = open_output(path, format, &config, options)?;
     let perf = options.perf.clone();
     let render_options = SimulateOptions {
         until: None,
@@ -249,13 +269,6 @@ pub fn simulate_video(
         progress: None,
     };
     let mut renderer = Renderer::new(spec, &render_options, false)?;
-    let mut sink = open_sink(
-        format,
-        file,
-        temp.path().to_owned(),
-        &config,
-        options.bigtiff,
-    )?;
     let bar = progress_bar(config.frames, options.progress);
     // Rendering and writing overlap: a thread renders chunk k + 1 while this one
     // encodes and writes chunk k (at most two chunks in flight, so memory stays one
@@ -322,26 +335,8 @@ pub fn write_movie(
             codec: "FFV1".to_owned(),
         });
     }
-    if options.check_free_space
-        && let Some(needed) = output_bytes(format, &config)
-        && let Some(free) = minisim_io::system::free_space(&minisim_io::atomic::parent_of(path))
-        && needed > free
-    {
-        return Err(VideoError::NoSpace {
-            path: path.to_owned(),
-            needed,
-            free,
-        });
-    }
-    let (file, temp) = temp_file(path)?;
+    let (mut sink, temp) = open_output(path, format, &config, options)?;
     let perf = options.perf.clone();
-    let mut sink = open_sink(
-        format,
-        file,
-        temp.path().to_owned(),
-        &config,
-        options.bigtiff,
-    )?;
     let bar = progress_bar(config.frames, options.progress);
     let per = options.chunk_frames.max(1);
     for first in (0..frames).step_by(per) {

@@ -18,7 +18,7 @@ use minisim::score::{self, Estimate, Options, PixelOrder, Report, Truth};
 use minisim::{Persist, Recording, SimulateOptions, Spec};
 use serde_json::{Value, json};
 
-use crate::peer::workspace_root;
+use crate::peer::target_dir;
 
 /// An extraction pipeline run from Python.
 pub struct Extractor {
@@ -42,12 +42,6 @@ pub const EXTRACTORS: &[Extractor] = &[Extractor {
     script: include_str!("run_minian.py"),
 }];
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
-}
-
 /// The extractor's venv Python, installing its requirements if the venv does not hold
 /// exactly them yet.
 fn ensure_venv(x: &Extractor) -> anyhow::Result<PathBuf> {
@@ -63,33 +57,7 @@ fn ensure_venv(x: &Extractor) -> anyhow::Result<PathBuf> {
         x.requirements.join(" "),
         venv.display()
     );
-    if !python.exists() {
-        let status = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .context("cannot run python3 (needed for the extractor's venv)")?;
-        if !status.success() {
-            bail!(
-                "python3 -m venv {} failed ({status}); on Debian install python3-venv",
-                venv.display()
-            );
-        }
-    }
-    let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--quiet",
-        ])
-        .args(x.requirements)
-        .status()
-        .with_context(|| format!("cannot run {}", python.display()))?;
-    if !status.success() {
-        bail!("pip install {} failed ({status})", x.requirements.join(" "));
-    }
+    let python = crate::peer::pip_install_into(&venv, x.requirements)?;
     minisim_io::atomic::write(&marker, wanted.as_bytes())?;
     Ok(python)
 }

@@ -32,7 +32,8 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn target_dir() -> PathBuf {
+/// The cargo target directory (`$CARGO_TARGET_DIR` or `target/`).
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"))
@@ -60,12 +61,28 @@ pub fn ensure_venv() -> anyhow::Result<PathBuf> {
         PEER.1,
         venv.display()
     );
+    pip_install_into(&venv, &[&format!("{}=={}", PEER.0, PEER.1)])?;
+    match installed_version(&python) {
+        Some(v) if v == PEER.1 => Ok(python),
+        other => bail!(
+            "after pip install, the venv holds {} {:?}, not {}",
+            PEER.0,
+            other,
+            PEER.1
+        ),
+    }
+}
+
+/// Create the virtual environment `venv` if it has no Python yet and `pip install`
+/// `requirements` into it; returns its Python.
+pub fn pip_install_into(venv: &Path, requirements: &[&str]) -> anyhow::Result<PathBuf> {
+    let python = venv.join("bin/python");
     if !python.exists() {
         let status = Command::new("python3")
             .args(["-m", "venv"])
-            .arg(&venv)
+            .arg(venv)
             .status()
-            .context("cannot run python3 (needed for the peer's venv)")?;
+            .context("cannot run python3 (needed for the virtual environment)")?;
         if !status.success() {
             bail!(
                 "python3 -m venv {} failed ({status}); on Debian install python3-venv",
@@ -81,21 +98,13 @@ pub fn ensure_venv() -> anyhow::Result<PathBuf> {
             "--disable-pip-version-check",
             "--quiet",
         ])
-        .arg(format!("{}=={}", PEER.0, PEER.1))
+        .args(requirements)
         .status()
         .with_context(|| format!("cannot run {}", python.display()))?;
     if !status.success() {
-        bail!("pip install {}=={} failed ({status})", PEER.0, PEER.1);
+        bail!("pip install {} failed ({status})", requirements.join(" "));
     }
-    match installed_version(&python) {
-        Some(v) if v == PEER.1 => Ok(python),
-        other => bail!(
-            "after pip install, the venv holds {} {:?}, not {}",
-            PEER.0,
-            other,
-            PEER.1
-        ),
-    }
+    Ok(python)
 }
 
 fn installed_version(python: &Path) -> Option<String> {
