@@ -5,7 +5,8 @@
 //! `footprints_{indptr,indices,data}.npy` (scipy CSR over H·W pixels),
 //! `spikes_{times,indptr}.npy` (ragged spike times as CSR rows), `calcium_dff.npy`,
 //! `neuropil_{components,traces}.npy`, `motion_px.npy`, `vignette.npy`, `vessels.npy`,
-//! `leakage.npy`, `photon_gain.npy`, `focal_depth_um.npy` (one value), `cell_bleach.npy`.
+//! `leakage.npy`, `photon_gain.npy`, `hemodynamic.npy`, `focal_depth_um.npy` (one
+//! value), `cell_bleach.npy`.
 //!
 //! Invariants: files are written to a temporary sibling directory, fsynced, and the
 //! directory is renamed into place, so a reader never sees a partial recording; `load`

@@ -52,8 +52,12 @@ pub(crate) fn peak_snr(footprints: &Csr, peak_dff: &[f32], noise: &Noise<'_>) ->
             if signal <= 0.0 {
                 return 0.0;
             }
+            // The resting frame is frame 0 (moved by its displacement), so at the
+            // cell's peak it can miss the cell itself; the cell's own resting light is
+            // always there, so it bounds the shot variance from below.
+            let own = footprints.data[j] as f64 * noise.to_electrons[p];
             let var = if noise.shot {
-                noise.resting[p].max(0.0) as f64 * g + noise.sensor_var
+                (noise.resting[p].max(0.0) as f64).max(own) * g + noise.sensor_var
             } else {
                 0.0
             };
@@ -97,6 +101,23 @@ mod tests {
         assert_eq!(snr[1], 0.0);
         // A silent cell is not detectable whatever its brightness.
         assert_eq!(peak_snr(&fp, &[0.0, 0.0], &noise)[0], 0.0);
+    }
+
+    /// A resting frame that misses the cell (moved away in frame 0, no background)
+    /// still leaves the cell's own resting light as shot noise: the SNR is finite.
+    #[test]
+    fn the_cells_own_light_bounds_the_shot_noise() {
+        let fp = one_cell(4.0, 2);
+        let noise = Noise {
+            to_electrons: vec![25.0; 4],
+            resting: &[0.0; 4],
+            prnu: &[],
+            sensor_var: 0.0,
+            shot: true,
+        };
+        // signal 4·1·25 = 100 e⁻ over √(4·25) = 10 e⁻.
+        let snr = peak_snr(&fp, &[1.0, 0.0], &noise);
+        assert!((snr[0] - 10.0).abs() < 1e-12, "{snr:?}");
     }
 
     #[test]

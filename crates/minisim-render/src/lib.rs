@@ -18,6 +18,7 @@
 
 mod error;
 mod estimate;
+mod export;
 mod frame;
 mod labels;
 mod perf;

@@ -18,14 +18,16 @@ pub enum Phase {
     /// One step kind's per-frame work: its serial `advance` (calcium, neuropil,
     /// per-cell bleaching) and its image work.
     Stage(StepKind),
+    /// The vendor export of the observed frames (`output.export`).
+    Export,
     /// Encoding and writing frames to a sink.
     EncodeWrite,
     /// Assembling the result (ground truth, closing files).
     Finalize,
 }
 
-/// Number of phases: setup, one per kind, encode_write, finalize.
-const PHASES: usize = StepKind::COUNT + 3;
+/// Number of phases: setup, one per kind, export, encode_write, finalize.
+const PHASES: usize = StepKind::COUNT + 4;
 
 impl Phase {
     /// Every phase, in pipeline order.
@@ -36,6 +38,7 @@ impl Phase {
             all[i + 1] = Phase::Stage(StepKind::ALL[i]);
             i += 1;
         }
+        all[PHASES - 3] = Phase::Export;
         all[PHASES - 2] = Phase::EncodeWrite;
         all[PHASES - 1] = Phase::Finalize;
         all
@@ -46,6 +49,7 @@ impl Phase {
         match self {
             Phase::Setup => "setup",
             Phase::Stage(kind) => kind.name(),
+            Phase::Export => "export",
             Phase::EncodeWrite => "encode_write",
             Phase::Finalize => "finalize",
         }
@@ -56,6 +60,7 @@ impl Phase {
         match self {
             Phase::Setup => 0,
             Phase::Stage(kind) => 1 + kind.index(),
+            Phase::Export => PHASES - 3,
             Phase::EncodeWrite => PHASES - 2,
             Phase::Finalize => PHASES - 1,
         }

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::error::RenderError;
 use crate::estimate::{Estimate, estimate, human_bytes};
+use crate::export::Exporter;
 use crate::frame::{self, FrameSlots};
 use crate::perf::{PerfTracker, Phase, timed};
 use crate::scene::Scene;
@@ -135,6 +136,9 @@ pub struct Renderer {
     snapshot_stages: Vec<StepKind>,
     /// The canvases of the chunk being rendered, frame after frame (reused).
     canvases: Vec<f32>,
+    /// Sensor frames of the chunk before the export (reused; empty without one).
+    raw_counts: Vec<u16>,
+    raw_intensity: Vec<f32>,
 }
 
 impl Renderer {
@@ -202,6 +206,8 @@ impl Renderer {
             states,
             snapshot_stages,
             canvases: Vec::new(),
+            raw_counts: Vec::new(),
+            raw_intensity: Vec::new(),
         })
     }
 
@@ -215,9 +221,22 @@ impl Renderer {
         self.scene.stages.last().copied()
     }
 
-    /// True if the observed movie is sensor counts.
+    /// True if the observed movie is sensor counts (`u16`).
     pub fn makes_counts(&self) -> bool {
+        self.sensor_counts() && self.scene.export.as_ref().is_none_or(|e| e.keeps_counts())
+    }
+
+    /// True if the last stage writes sensor counts (before any export).
+    fn sensor_counts(&self) -> bool {
         self.last_stage().is_some_and(stage::writes_counts)
+    }
+
+    /// Size of the observed frames: the FOV, or the export's output.
+    pub fn output_dims(&self) -> minisim_steps::Dims {
+        self.scene
+            .export
+            .as_ref()
+            .map_or(self.scene.geometry.fov, |e| e.dims())
     }
 
     /// True if the observed movie has frames (a movie stage runs).
@@ -276,7 +295,7 @@ impl Renderer {
         let frames = self.next_frames()?;
         let n = (frames.end - frames.start) as usize;
         let len = if self.makes_movie() {
-            n * self.scene.geometry.fov.len()
+            n * self.output_dims().len()
         } else {
             0
         };
@@ -298,13 +317,87 @@ impl Renderer {
         })
     }
 
-    /// Render the next chunk into `counts` (when the pipeline ends in counts) or
-    /// `intensity` (otherwise): slices of exactly the chunk's frames × FOV pixels
-    /// (see `next_frames`; the other one and, without a movie, both are ignored).
-    /// Returns the first frame, the number of frames and the snapshots, or `None`
-    /// after the last frame.
+    /// Render the next chunk into `counts` (when the observed movie is counts) or
+    /// `intensity` (otherwise): slices of exactly the chunk's frames × observed pixels
+    /// (`output_dims`; see `next_frames`; the other one and, without a movie, both
+    /// are ignored). Returns the first frame, the number of frames and the snapshots
+    /// (FOV-sized), or `None` after the last frame.
     #[allow(clippy::type_complexity)]
     pub fn next_chunk_into(
+        &mut self,
+        counts_out: &mut [u16],
+        intensity_out: &mut [f32],
+    ) -> Option<(u64, usize, Vec<(StepKind, Vec<f32>)>)> {
+        if self.scene.export.is_none() || !self.makes_movie() {
+            return self.render_chunk_into(counts_out, intensity_out);
+        }
+        // Sensor frames into scratch, then the export into the caller's slices.
+        let n = self.next_frames().map_or(0, |r| (r.end - r.start) as usize);
+        let fov_len = self.scene.geometry.fov.len();
+        let sensor_counts = self.sensor_counts();
+        let mut raw_u16 = std::mem::take(&mut self.raw_counts);
+        let mut raw_f32 = std::mem::take(&mut self.raw_intensity);
+        if sensor_counts {
+            raw_u16.resize(n * fov_len, 0);
+        } else {
+            raw_f32.resize(n * fov_len, 0.0);
+        }
+        let result = self.render_chunk_into(&mut raw_u16, &mut raw_f32);
+        if let (Some(export), Some((start, _, _))) = (&self.scene.export, &result) {
+            let out_len = self.output_dims().len();
+            let counts = self.makes_counts();
+            let perf = self.perf.as_deref();
+            timed(perf, Phase::Export, || {
+                let frames: Vec<(usize, &mut [u16], &mut [f32])> = if counts {
+                    counts_out
+                        .chunks_mut(out_len)
+                        .take(n)
+                        .enumerate()
+                        .map(|(i, c)| (i, c, &mut [][..]))
+                        .collect()
+                } else {
+                    intensity_out
+                        .chunks_mut(out_len)
+                        .take(n)
+                        .enumerate()
+                        .map(|(i, c)| (i, &mut [][..], c))
+                        .collect()
+                };
+                frames.into_par_iter().for_each_init(
+                    || (Vec::new(), Vec::new(), Vec::new()),
+                    |(raw, out, tmp), (i, c_out, f_out)| {
+                        let src: &[f32] = if sensor_counts {
+                            raw.clear();
+                            raw.extend(
+                                raw_u16[i * fov_len..(i + 1) * fov_len]
+                                    .iter()
+                                    .map(|&v| v as f32),
+                            );
+                            raw
+                        } else {
+                            &raw_f32[i * fov_len..(i + 1) * fov_len]
+                        };
+                        let f = *start + i as u64;
+                        if counts {
+                            out.resize(out_len, 0.0);
+                            export.frame(f, src, out, tmp);
+                            Exporter::to_counts(out, c_out);
+                        } else {
+                            export.frame(f, src, f_out, tmp);
+                        }
+                    },
+                );
+            });
+        }
+        self.raw_counts = raw_u16;
+        self.raw_intensity = raw_f32;
+        result
+    }
+
+    /// Render the next chunk of sensor frames into `counts` or `intensity` (FOV-sized
+    /// frames), as `next_chunk_into` describes.
+    #[allow(clippy::type_complexity)]
+    fn render_chunk_into(
         &mut self,
         counts_out: &mut [u16],
         intensity_out: &mut [f32],
@@ -319,7 +412,7 @@ impl Renderer {
             return Some((start, n, Vec::new()));
         }
         let len = g.fov.len();
-        let counts = self.makes_counts();
+        let counts = self.sensor_counts();
         let mut snapshot_data: Vec<Vec<f32>> = self
             .snapshot_stages
             .iter()

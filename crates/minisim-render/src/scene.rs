@@ -7,6 +7,7 @@ use minisim_steps::stage::{self, Context, Executor, Prepared, RngSource};
 use minisim_steps::{Geometry, Stream, Streams};
 use rayon::prelude::*;
 
+use crate::export::Exporter;
 use crate::streams::StageStreams;
 
 /// The renderer's random streams: `StageStreams` of the spec's seed.
@@ -44,6 +45,8 @@ pub(crate) struct Scene {
     pub prepared: Prepared,
     /// Kinds whose image work runs (up to `until`), in canonical order.
     pub stages: Vec<StepKind>,
+    /// The vendor export of the observed frames (`output.export`).
+    pub export: Option<Exporter>,
 }
 
 impl Scene {
@@ -59,6 +62,7 @@ impl Scene {
                 .into_iter()
                 .filter(|&k| until.is_none_or(|u| k <= u))
                 .collect(),
+            export: None,
         };
         let mut prepared = Prepared::default();
         {
@@ -67,6 +71,8 @@ impl Scene {
                 stage::prepare(kind, &ctx, &mut prepared);
             }
         }
+        let path = prepared.motion_crop.as_deref().unwrap_or(&[]);
+        scene.export = Exporter::new(spec, scene.geometry.fov, path);
         scene.prepared = prepared;
         scene
     }

@@ -20,9 +20,10 @@ pub fn simulate(spec: &Spec, options: &SimulateOptions) -> Result<Recording, Ren
     } else {
         0
     };
-    let shape = (frames, g.fov.height, g.fov.width);
+    let out = renderer.output_dims();
+    let shape = (frames, out.height, out.width);
     let counts = renderer.makes_counts();
-    let len = frames.saturating_mul(g.fov.len());
+    let len = frames.saturating_mul(out.len());
     let mut observed_u16: Vec<u16> = Vec::new();
     let mut observed_f32: Vec<f32> = Vec::new();
     let oom = |bytes: usize| RenderError::OutOfMemory {
@@ -43,10 +44,13 @@ pub fn simulate(spec: &Spec, options: &SimulateOptions) -> Result<Recording, Ren
         observed_f32.par_extend(rayon::iter::repeat_n(0f32, len));
     }
     let mut snapshots: Vec<(StepKind, Vec<f32>)> = Vec::new();
-    let fov_len = g.fov.len();
+    let frame_len = out.len();
     while let Some(range) = renderer.next_frames() {
         let (a, b) = if frames > 0 {
-            (range.start as usize * fov_len, range.end as usize * fov_len)
+            (
+                range.start as usize * frame_len,
+                range.end as usize * frame_len,
+            )
         } else {
             (0, 0)
         };
@@ -78,7 +82,10 @@ pub fn simulate(spec: &Spec, options: &SimulateOptions) -> Result<Recording, Ren
     };
     let snapshots = snapshots
         .into_iter()
-        .map(|(k, d)| (k, Array3::from_shape_vec(shape, d).expect(SHAPE)))
+        .map(|(k, d)| {
+            let sensor = (frames, g.fov.height, g.fov.width);
+            (k, Array3::from_shape_vec(sensor, d).expect(SHAPE))
+        })
         .collect();
     let truth = renderer.into_truth();
     Ok(Recording {

@@ -23,6 +23,9 @@ pub(crate) fn assemble(scene: &Scene, mut states: States, frames: usize) -> Grou
         stage::truth(kind, &ctx, p, &mut states, frames, &mut truth);
     }
     label(scene, &mut truth);
+    if let Some(export) = &scene.export {
+        export.truth(&mut truth);
+    }
     truth
 }
 
@@ -42,6 +45,13 @@ fn label(scene: &Scene, truth: &mut GroundTruth) {
         gains.iter().sum::<f64>() / gains.len() as f64
     } else {
         1.0
+    };
+    // The mean haemodynamic transmission scales every pixel like the gain.
+    let hemo = &truth.hemodynamic;
+    let gain = if hemo.is_empty() {
+        gain
+    } else {
+        gain * hemo.iter().sum::<f64>() / hemo.len() as f64
     };
     let digitize = spec.digitize();
     let prnu: &[f32] = match (&scene.prepared.digitize, digitize) {

@@ -362,7 +362,13 @@ fn every_preset_renders() {
             ])
             .unwrap();
         let rec = run(&spec, 2);
-        assert_eq!(rec.observed.shape(), (3, 48, 64), "{}", name.as_str());
+        let [h, w] = spec.observed_dims();
+        assert_eq!(
+            rec.observed.shape(),
+            (3, h as usize, w as usize),
+            "{}",
+            name.as_str()
+        );
         if let (Movie::Counts(c), Some(d)) = (&rec.observed, spec.digitize()) {
             assert!(c.iter().all(|&v| v <= d.max_count()), "{}", name.as_str());
             assert!(
@@ -528,4 +534,35 @@ fn dust_is_a_static_transmission_map_on_the_sensor() {
     let clean = simulate(&Spec::new(draft).unwrap(), &SimulateOptions::default()).unwrap();
     assert!(clean.truth.dust.iter().all(|&t| t == 1.0));
     assert_eq!(clean.snapshot(StepKind::Vignette), Some(before));
+}
+
+/// Haemodynamics multiplies every pixel of frame t by the truth's h(t): with vessels
+/// off, the vasculature stage's movie is the composite's times h(t).
+#[test]
+fn hemodynamics_scales_each_frame_by_its_truth() {
+    let spec = Spec::from_value(json!({
+        "acquisition": {"frames": 8, "fov_px": [24, 28]},
+        "steps": [
+            {"kind": "place_neurons", "density_per_mm3": 60000},
+            {"kind": "spikes"}, {"kind": "calcium"}, {"kind": "composite"},
+            {"kind": "vasculature", "vessels": 0, "hemodynamic_sd": 0.05, "hemodynamic_tau_s": 0.2}
+        ],
+        "output": {"snapshot_stages": ["composite"]}
+    }))
+    .unwrap();
+    let rec = simulate(&spec, &SimulateOptions::default()).unwrap();
+    let h = &rec.truth.hemodynamic;
+    assert_eq!(h.len(), 8);
+    assert!(h.iter().any(|&v| (v - 1.0).abs() > 1e-3), "{h:?}");
+    let Movie::Intensity(out) = &rec.observed else {
+        panic!("sensorless")
+    };
+    let composite = &rec.snapshots[0].1;
+    for ((t, y, x), &v) in out.indexed_iter() {
+        let want = composite[[t, y, x]] * h[t] as f32;
+        assert!(
+            (v - want).abs() <= 1e-5 * want.abs().max(1.0),
+            "{v} vs {want}"
+        );
+    }
 }

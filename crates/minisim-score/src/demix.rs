@@ -17,7 +17,8 @@
 //!    iteration; B = residual · fᵀ at full resolution.
 //!
 //! Three rounds. The trace of a cell is c(t) divided by the recording's photon gain
-//! (bleaching and flicker, known to the oracle), so it is proportional to
+//! and haemodynamic transmission (bleaching, flicker and blood absorption, known to
+//! the oracle), so it is proportional to
 //! 1 + ΔF/F(t) up to noise. This is what an extractor that knew every footprint and
 //! the motion exactly could do with a linear readout; the readout does not denoise in
 //! time (see `smooth`).
@@ -222,9 +223,10 @@ pub fn demix(rec: &Recording, a: &Footprints, rank: usize) -> Array2<f64> {
     // Free the movie copy before building the result.
     y.clear();
     y.shrink_to_fit();
-    let gain = &rec.truth.photon_gain;
+    let (gain, hemo) = (&rec.truth.photon_gain, &rec.truth.hemodynamic);
     Array2::from_shape_fn((n, frames), |(cell, t)| {
-        let g = gain.get(t).copied().filter(|&g| g > 0.0).unwrap_or(1.0);
+        let g = gain.get(t).copied().filter(|&g| g > 0.0).unwrap_or(1.0)
+            * hemo.get(t).copied().filter(|&h| h > 0.0).unwrap_or(1.0);
         c[t * n + cell] / g
     })
 }

@@ -546,7 +546,7 @@ pub fn threshold_rois(rec: &Recording, opt: &Options) -> Estimate {
             image[p] = (peak[p] - mean) / noise;
         }
     }
-    let pixel_um = rec.spec.acquisition().pixel_um;
+    let pixel_um = rec.spec.observed_pixel_um();
     let radius_px = rec
         .spec
         .place_neurons()

@@ -21,6 +21,7 @@
 mod acquisition;
 mod duplicates;
 mod error;
+mod export;
 mod overrides;
 mod presets;
 mod py_minisim;
@@ -31,13 +32,14 @@ mod validate;
 
 pub use acquisition::{Acquisition, FocalDepth, MAX_DEPTH_IN_LS, Optics};
 pub use error::{Issue, SpecError};
+/// Every step kind's parameter types, `Step` and `StepKind` (a new kind's types come
+/// with its module in `steps/`).
+pub use export::{Export, ExportDtype, ExportKernel};
 pub use overrides::parse_assignment;
 pub use presets::{PRESETS, Preset, REGIONS, SCOPES, preset_names};
 pub use py_minisim::{PyImport, Unmapped};
 pub use spec::MAX_BLUR_PX;
 pub use spec::{Output, Spec, SpecDraft};
-/// Every step kind's parameter types, `Step` and `StepKind` (a new kind's types come
-/// with its module in `steps/`).
 pub use steps::*;
 pub use sweep::{Axis, Sweep, SweptSpec, sweep};
 pub use validate::Bound;
@@ -45,4 +47,4 @@ pub use validate::Bound;
 /// Version of the physical model. Part of every cache key: bump it in any change that
 /// alters the output of an unchanged spec, and refresh the golden files
 /// (`UPDATE_EXPECT=1`) in the same commit.
-pub const MODEL_VERSION: u32 = 3;
+pub const MODEL_VERSION: u32 = 4;

@@ -271,6 +271,24 @@ mod tests {
         assert!(err.contains("unknown region \"hippocampus\""), "{err}");
     }
 
+    /// No preset or combination flickers like no LED does: the excitation flicker
+    /// stays below 1 % (docs/physics.md, steps.photon_field).
+    #[test]
+    fn no_preset_has_non_physical_flicker() {
+        let mut names: Vec<String> = PRESETS.iter().map(|p| p.name.to_owned()).collect();
+        for s in SCOPES {
+            for r in REGIONS {
+                names.push(format!("{}+{}", s.name, r.name));
+            }
+        }
+        for name in names {
+            let spec = Spec::preset(&name).unwrap();
+            if let Some(p) = spec.photon_field() {
+                assert!(p.flicker_sd < 0.01, "{name}: flicker_sd {}", p.flicker_sd);
+            }
+        }
+    }
+
     #[test]
     fn a_field_set_by_both_fragments_is_a_conflict() {
         let mut a = serde_json::json!({"steps": [{"kind": "digitize", "bit_depth": 8}]});

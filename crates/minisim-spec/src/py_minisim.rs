@@ -7,8 +7,8 @@
 //! per-frame probabilities; minisim uses ms, Hz and rates. Coordinates: py-minisim's
 //! lateral positions are relative to the optical axis (FOV centre); minisim's are from
 //! the FOV's top-left edge. The import keeps the recording honest by switching off
-//! minisim-only effects (global photobleaching, flicker, black level, PRNU, row noise)
-//! that py-minisim does not model.
+//! minisim-only effects (global photobleaching, flicker, haemodynamic absorption, black
+//! level, PRNU, row noise) that py-minisim does not model.
 //!
 //! Invariant: the result is a valid `Spec` (it is built through `Spec::from_value`)
 //! plus the list of unmapped fields; nothing is dropped silently.
@@ -384,6 +384,7 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
         } else {
             Vec::new()
         },
+        export: None,
     };
     let spec = Spec::new(SpecDraft {
         seed,
@@ -733,6 +734,7 @@ fn vasculature(s: &mut Obj<'_>, out: &mut Vec<Unmapped>) -> Result<Option<Vascul
     Ok(Some(Vasculature {
         vessels: 0,
         vasomotion_amplitude: 0.0,
+        hemodynamic_sd: 0.0,
         layers: Some(trees),
         ..Vasculature::default()
     }))

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::error::{Issue, SpecError};
 use crate::steps::{Requirement, Step, StepKind};
 use crate::validate::{Bound, Validator};
-use crate::{Acquisition, MODEL_VERSION};
+use crate::{Acquisition, Export, MODEL_VERSION};
 
 /// What the recording keeps besides the observed movie.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,9 @@ use crate::{Acquisition, MODEL_VERSION};
 pub struct Output {
     /// Stages whose movie (cropped to the FOV) is kept in the recording.
     pub snapshot_stages: Vec<StepKind>,
+    /// Vendor export of the observed frames (binning, resampling, motion correction,
+    /// stored type). Default `null`: the sensor's frames as they are.
+    pub export: Option<Export>,
 }
 
 /// The editable, unvalidated form of a spec. Turn it into a `Spec` with `Spec::new`.
@@ -82,6 +85,24 @@ impl Spec {
     /// What the recording keeps.
     pub fn output(&self) -> &Output {
         &self.draft.output
+    }
+
+    /// The vendor export, if any.
+    pub fn export(&self) -> Option<&Export> {
+        self.draft.output.export.as_ref()
+    }
+
+    /// Size `[height, width]` of the observed frames: the FOV, or the export's output.
+    pub fn observed_dims(&self) -> [u32; 2] {
+        let a = &self.draft.acquisition;
+        self.export()
+            .map_or(a.fov_px, |e| e.dims(a.fov_px, a.pixel_um))
+    }
+
+    /// Pixel size of the observed frames, µm.
+    pub fn observed_pixel_um(&self) -> f64 {
+        let a = &self.draft.acquisition;
+        self.export().map_or(a.pixel_um, |e| e.pixel_um(a.pixel_um))
     }
 
     /// True if the spec has a step of this kind.
@@ -432,6 +453,10 @@ impl Spec {
         use crate::steps::{Calcium, CellBleaching, Dust, Population, Spikes, VesselLayer};
         let mut draft = Spec::default().into_draft();
         draft.acquisition.exposure_ms = Some(10.0);
+        draft.output.export = Some(crate::Export {
+            pixel_um: Some(3.0),
+            ..crate::Export::default()
+        });
         draft.acquisition.optics.field_curvature_radius_um = Some(2000.0);
         let kinetics = |c: &mut Calcium| {
             c.rise_ms = Some(50.0);
@@ -462,7 +487,10 @@ impl Spec {
                     }]);
                 }
                 Step::Calcium(c) => kinetics(c),
-                Step::Vasculature(p) => p.layers = Some(vec![VesselLayer::default()]),
+                Step::Vasculature(p) => {
+                    p.layers = Some(vec![VesselLayer::default()]);
+                    p.depth_um = Some(0.0);
+                }
                 Step::PhotonField(p) => p.cell_bleaching = Some(CellBleaching::default()),
                 Step::Spikes(_)
                 | Step::Composite(_)
@@ -604,6 +632,10 @@ fn check(draft: &SpecDraft, v: &mut Validator) {
                 "\"auto\" needs steps.place_neurons.populations that each give depth_range_um or positions_um (depths below the surface to focus on)",
             );
         }
+    }
+    if let Some(e) = &draft.output.export {
+        let a = &draft.acquisition;
+        v.within("output.export", |v| e.validate(a.fov_px, a.pixel_um, v));
     }
     for (i, stage) in draft.output.snapshot_stages.iter().enumerate() {
         if let Some(j) = draft.output.snapshot_stages[..i]

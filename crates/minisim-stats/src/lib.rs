@@ -12,6 +12,7 @@
 //!   neighbouring pixels' noise;
 //! - [`motion`]: frame-to-frame rigid shifts by phase correlation;
 //! - [`field`]: vignetting (edge over centre of the smoothed mean image);
+//! - [`structure`]: static fine-structure contrast of the mean image at 3 µm pixels;
 //! - [`sensor`]: bleaching drift and the photon-transfer gain.
 //!
 //! Each module states its definition; each statistic is tested on a case with a known
@@ -26,3 +27,4 @@ pub mod motion;
 pub mod noise;
 pub mod pnr;
 pub mod sensor;
+pub mod structure;

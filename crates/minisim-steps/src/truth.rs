@@ -140,6 +140,9 @@ pub struct GroundTruth {
     pub leakage: Array2<f32>,
     /// Photon gain per frame (e⁻ per unit intensity incl. bleaching and flicker).
     pub photon_gain: Array1<f64>,
+    /// Haemodynamic transmission per frame (the global factor of `vasculature`);
+    /// empty without it.
+    pub hemodynamic: Array1<f64>,
     /// Depth of the focal plane below the tissue surface, µm (`"auto"` resolved).
     pub focal_depth_um: f64,
     /// Intact fluorophore fraction per cell at each frame's start (`cells × frames`),
@@ -152,7 +155,7 @@ impl GroundTruth {
     /// The truth of a recording of `n_cells` cells none of whose stages ran yet: no
     /// footprints or spikes, ΔF/F zero for `frames` frames (or for 0 frames when the
     /// per-frame truth is not kept), no neuropil, no motion, unit vignette and vessel
-    /// transmission, no leakage, no photon gain, no per-cell bleaching.
+    /// transmission, no leakage, no photon gain or haemodynamics, no per-cell bleaching.
     pub fn empty(g: &Geometry, n_cells: usize, frames: usize, focal_depth_um: f64) -> Self {
         let (h, w) = (g.fov.height, g.fov.width);
         GroundTruth {
@@ -179,6 +182,7 @@ impl GroundTruth {
             dust: Array2::ones((h, w)),
             leakage: Array2::zeros((h, w)),
             photon_gain: Array1::zeros(0),
+            hemodynamic: Array1::zeros(0),
             focal_depth_um,
             cell_bleach: Array2::zeros((n_cells, 0)),
         }
@@ -492,6 +496,7 @@ impl GroundTruth {
         out.push(("dust", TruthArray::F32(view(&self.dust))));
         out.push(("leakage", TruthArray::F32(view(&self.leakage))));
         out.push(("photon_gain", TruthArray::F64(view(&self.photon_gain))));
+        out.push(("hemodynamic", TruthArray::F64(view(&self.hemodynamic))));
         out.push((
             "focal_depth_um",
             TruthArray::F64(owned(Array1::from(vec![self.focal_depth_um]))),
@@ -627,6 +632,7 @@ impl GroundTruth {
             dust: get!("dust", F32, Ix2),
             leakage: get!("leakage", F32, Ix2),
             photon_gain: get!("photon_gain", F64, ndarray::Ix1),
+            hemodynamic: get!("hemodynamic", F64, ndarray::Ix1),
             focal_depth_um,
             cell_bleach: get!("cell_bleach", F32, Ix2),
         })

@@ -15,13 +15,19 @@
 //! grown. A tree's transmission is the profile of its nearest branch (relative
 //! distance d/w), blurred by the defocus PSF of its layer's depth: for a Gaussian
 //! profile of half-width h and a PSF of SD σ, A(d) = a·√(h²/(h² + 2σ²))·exp(−d²/(h² + 2σ²)).
+//! Curves with `depth_um` are blurred the same way by the defocus at their depth.
+//!
+//! Haemodynamics: blood volume and oxygenation changes in the parenchyma absorb a
+//! varying share of the excitation and emission over the whole field; every pixel is
+//! multiplied by h(t) = max(0, 1 − σ_h·u(t)), u a unit OU process of time constant
+//! τ_h sampled at mid-exposure (precomputed for every frame from its own stream).
 //! Units: µm in the spec, canvas px inside; t in s. Sources: docs/physics.md#steps.vasculature.
 
 use minisim_spec::{Vasculature, VesselLayer};
 use rand::RngExt;
-use rand_distr::{Distribution, Normal};
+use rand_distr::{Distribution, Normal, StandardNormal};
 
-use crate::math::segment;
+use crate::math::{ou, segment};
 use crate::stage::{Context, Frame, FrameValues, Prepared, Stage};
 use crate::truth::{GroundTruth, fov_plane};
 use crate::{Dims, Stream, Streams, motion_crop, optics};
@@ -39,10 +45,13 @@ impl Stage for Kind {
     fn prepare(p: &Vasculature, ctx: &Context<'_>, prepared: &Prepared) -> Vessels {
         let g = ctx.geometry;
         let streams = ctx.streams("vasculature");
-        let mut v = prepare(p, g.canvas, g.pixel_um, &mut streams.stream(0));
-        // Tree layers, blurred by the same optics as cells at their depth.
+        // Curves and tree layers are blurred by the same optics as cells at their depth.
         let optics = prepared.optics(ctx.spec);
         let focal_depth_um = prepared.focal_depth_um(ctx.spec);
+        let curve_blur = p.depth_um.map_or(0.0, |d| {
+            optics::psf_sigma_um(&optics, d - focal_depth_um) / g.pixel_um
+        });
+        let mut v = prepare(p, g.canvas, g.pixel_um, curve_blur, &mut streams.stream(0));
         for (k, layer) in p.layers.iter().flatten().enumerate() {
             let z = layer.depth_um - focal_depth_um;
             let blur = optics::psf_sigma_um(&optics, z) / g.pixel_um;
@@ -57,16 +66,31 @@ impl Stage for Kind {
         }
         // Without vasomotion every frame sees the same vessels: one map for all.
         let fixed = (p.vasomotion_amplitude == 0.0).then(|| Transmission::of(p, &v, 0.0, g.canvas));
-        Vessels { vessels: v, fixed }
+        let hemodynamic = hemodynamics(
+            p,
+            g.frames,
+            g.timing.period_s,
+            &mut ctx.streams("vasculature.hemodynamics").stream(0),
+        );
+        Vessels {
+            vessels: v,
+            fixed,
+            hemodynamic,
+        }
     }
 
     /// Absorb at the middle of the frame's exposure (vasomotion).
     fn apply(p: &Vasculature, own: &Vessels, _: &FrameValues, frame: &mut Frame<'_>) {
         let t_s = frame.geometry.frame_mid_s(frame.index);
+        let hemo = own.hemodynamic.get(frame.index as usize).copied();
         let canvas = frame.canvas().0;
         match &own.fixed {
             Some(map) => map.apply(canvas),
             None => absorb(p, &own.vessels, t_s, canvas),
+        }
+        if let Some(h) = hemo {
+            let h = h as f32;
+            canvas.iter_mut().for_each(|v| *v *= h);
         }
     }
 
@@ -79,6 +103,7 @@ impl Stage for Kind {
         ctx: &Context<'_>,
         truth: &mut GroundTruth,
     ) {
+        truth.hemodynamic = ndarray::Array1::from(own.hemodynamic.clone());
         if own.vessels.is_empty() {
             return;
         }
@@ -102,6 +127,25 @@ pub struct Vessels {
     pub vessels: Vec<Vessel>,
     /// Without vasomotion: the product of every vessel's transmission, computed once.
     pub fixed: Option<Transmission>,
+    /// Haemodynamic transmission h(t) of every frame (empty when `hemodynamic_sd` is 0).
+    pub hemodynamic: Vec<f64>,
+}
+
+/// The haemodynamic transmission h(t) = max(0, 1 − σ_h·u(t)) of every frame, u a unit
+/// OU process of time constant τ_h stepped by the frame period; empty when σ_h = 0.
+pub fn hemodynamics(params: &Vasculature, frames: u64, dt_s: f64, rng: &mut Stream) -> Vec<f64> {
+    if params.hemodynamic_sd == 0.0 {
+        return Vec::new();
+    }
+    let rho = ou::rho(dt_s, params.hemodynamic_tau_s);
+    let mut u: f64 = StandardNormal.sample(rng);
+    (0..frames)
+        .map(|_| {
+            let h = (1.0 - params.hemodynamic_sd * u).max(0.0);
+            u = ou::step(u, rho, StandardNormal.sample(rng));
+            h
+        })
+        .collect()
 }
 
 /// A static transmission map over the canvas, stored as one run of pixels per row
@@ -322,8 +366,14 @@ pub fn prepare_layer(
         .collect()
 }
 
-/// Draw the vessels on a canvas.
-pub fn prepare(params: &Vasculature, canvas: Dims, pixel_um: f64, rng: &mut Stream) -> Vec<Vessel> {
+/// Draw the vessels on a canvas, blurred by a defocus PSF of SD `blur_px` (0 = sharp).
+pub fn prepare(
+    params: &Vasculature,
+    canvas: Dims,
+    pixel_um: f64,
+    blur_px: f64,
+    rng: &mut Stream,
+) -> Vec<Vessel> {
     let (h, w) = (canvas.height as f64, canvas.width as f64);
     let mut vessels = Vec::new();
     for _ in 0..params.vessels {
@@ -339,7 +389,7 @@ pub fn prepare(params: &Vasculature, canvas: Dims, pixel_um: f64, rng: &mut Stre
         };
         let p1 = [rng.random_range(0.0..h), rng.random_range(0.0..w)];
         let diameter_px = diameter_um / pixel_um;
-        let reach = 1.5 * diameter_px * (1.0 + params.vasomotion_amplitude);
+        let reach = 1.5 * diameter_px * (1.0 + params.vasomotion_amplitude) + 3.0 * blur_px;
         let length = (p2[0] - p0[0]).hypot(p2[1] - p0[1]) + (p1[0] - p0[0]).hypot(p1[1] - p0[1]);
         let samples = (length * 2.0).ceil().max(2.0) as usize;
         let mut best = vec![f32::INFINITY; canvas.len()];
@@ -375,7 +425,7 @@ pub fn prepare(params: &Vasculature, canvas: Dims, pixel_um: f64, rng: &mut Stre
             phase,
             scale: Vec::new(),
             absorption: params.absorption,
-            blur_px: 0.0,
+            blur_px,
         });
     }
     vessels
@@ -425,7 +475,7 @@ mod tests {
             height: 100,
             width: 120,
         };
-        let vessels = prepare(&params, dims, 1.0, &mut Stream::seed_from_u64(4));
+        let vessels = prepare(&params, dims, 1.0, 0.0, &mut Stream::seed_from_u64(4));
         let mut plane = vec![1f32; dims.len()];
         absorb(&params, &vessels, 0.0, &mut plane);
         let min = plane.iter().cloned().fold(1.0, f32::min);
@@ -435,6 +485,80 @@ mod tests {
         );
         let untouched = plane.iter().filter(|&&v| v == 1.0).count();
         assert!(untouched > dims.len() / 3);
+    }
+
+    /// A curve blurred by defocus σ keeps its flux: the Gaussian profile of half-width
+    /// h becomes a·√(h²/(h² + 2σ²)) at the centre and spreads over √(h² + 2σ²), so the
+    /// darkest pixel is fainter by that factor and more pixels are touched. Same
+    /// stream, same geometry: blur draws no random numbers.
+    #[test]
+    fn blurred_curves_are_fainter_and_wider() {
+        let params = Vasculature {
+            vessels: 1,
+            width_min_um: 10.0,
+            width_max_um: 10.0,
+            vasomotion_amplitude: 0.0,
+            ..Default::default()
+        };
+        let dims = Dims {
+            height: 120,
+            width: 140,
+        };
+        let draw = |blur: f64| {
+            let v = prepare(&params, dims, 1.0, blur, &mut Stream::seed_from_u64(9));
+            let mut plane = vec![1f32; dims.len()];
+            absorb(&params, &v, 0.0, &mut plane);
+            plane
+        };
+        let (sharp, soft) = (draw(0.0), draw(8.0));
+        let darkest = |p: &[f32]| 1.0 - p.iter().cloned().fold(1.0, f32::min) as f64;
+        let (h, s) = (5.0f64, 8.0f64);
+        let want = params.absorption * (h * h / (h * h + 2.0 * s * s)).sqrt();
+        assert!((darkest(&sharp) - params.absorption).abs() < 0.03);
+        assert!(
+            (darkest(&soft) - want).abs() < 0.02,
+            "{} vs {want}",
+            darkest(&soft)
+        );
+        let touched = |p: &[f32]| p.iter().filter(|&&v| v < 0.999).count();
+        assert!(touched(&soft) > 2 * touched(&sharp));
+        // The blocked light is conserved (up to the canvas edges and the reach cut).
+        let blocked = |p: &[f32]| p.iter().map(|&v| 1.0 - v as f64).sum::<f64>();
+        let ratio = blocked(&soft) / blocked(&sharp);
+        assert!((ratio - 1.0).abs() < 0.1, "{ratio}");
+    }
+
+    /// The haemodynamic transmission is 1 − σ·u with u a unit OU process: over many
+    /// frames its mean is 1 and its SD σ (the sample SD of 20 000 frames of an OU
+    /// with τ = 10 frames errs by ≈ √(τ/N) ≈ 2.2 %), its lag-1 autocorrelation
+    /// e^{−Δt/τ}; off when σ = 0.
+    #[test]
+    fn hemodynamics_is_a_slow_ou_around_one() {
+        let params = Vasculature {
+            hemodynamic_sd: 0.02,
+            hemodynamic_tau_s: 1.0,
+            ..Default::default()
+        };
+        let h = hemodynamics(&params, 20_000, 0.1, &mut Stream::seed_from_u64(3));
+        let n = h.len() as f64;
+        let mean = h.iter().sum::<f64>() / n;
+        let var = h.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        assert!(
+            (mean - 1.0).abs() < 0.02 * 4.0 * (10.0 / n).sqrt(),
+            "{mean}"
+        );
+        assert!((var.sqrt() / 0.02 - 1.0).abs() < 0.1, "{}", var.sqrt());
+        let lag: f64 = h
+            .windows(2)
+            .map(|w| (w[0] - mean) * (w[1] - mean))
+            .sum::<f64>();
+        let rho = lag / (var * n);
+        assert!((rho - (-0.1f64).exp()).abs() < 0.02, "{rho}");
+        let off = Vasculature {
+            hemodynamic_sd: 0.0,
+            ..params
+        };
+        assert!(hemodynamics(&off, 10, 0.1, &mut Stream::seed_from_u64(3)).is_empty());
     }
 
     /// Murray's law: at every bifurcation the parent's r³ equals the sum of its
@@ -519,7 +643,7 @@ mod tests {
             height: 90,
             width: 130,
         };
-        let mut vessels = prepare(&params, dims, 1.0, &mut Stream::seed_from_u64(2));
+        let mut vessels = prepare(&params, dims, 1.0, 0.0, &mut Stream::seed_from_u64(2));
         vessels.extend(prepare_layer(
             &params,
             &VesselLayer::default(),

@@ -136,7 +136,11 @@ fn sink_config(
     if options.chunk_frames == 0 {
         return Err(bad(path, "chunk_frames must be at least 1".to_owned()));
     }
-    if sensor.is_none() && format == Format::MkvFfv1 {
+    let counts = sensor.is_some()
+        && spec
+            .export()
+            .is_none_or(|e| e.dtype == minisim_spec::ExportDtype::U16);
+    if !counts && format == Format::MkvFfv1 {
         return Err(VideoError::NeedsCounts {
             path: path.to_owned(),
             codec: "FFV1".to_owned(),
@@ -159,14 +163,15 @@ fn sink_config(
             format!("vmax must be greater than vmin (got vmin = {vmin}, vmax = {vmax})"),
         ));
     }
+    let [height, width] = spec.observed_dims();
     Ok(SinkConfig {
-        height: a.fov_px[0] as usize,
-        width: a.fov_px[1] as usize,
+        height: height as usize,
+        width: width as usize,
         frames: a.frames,
         fps,
         vmin,
         vmax,
-        intensity: sensor.is_none(),
+        intensity: !counts,
     })
 }
 

@@ -58,9 +58,10 @@
 #![deny(missing_docs)]
 
 pub use minisim_spec::{
-    Acquisition, Axis, Bound, FocalDepth, Issue, MAX_BLUR_PX, MAX_DEPTH_IN_LS, MODEL_VERSION,
-    Optics, Output, PRESETS, Preset, PyImport, REGIONS, SCOPES, Spec, SpecDraft, SpecError, Sweep,
-    SweptSpec, Unmapped, parse_assignment, preset_names, steps, sweep,
+    Acquisition, Axis, Bound, Export, ExportDtype, ExportKernel, FocalDepth, Issue, MAX_BLUR_PX,
+    MAX_DEPTH_IN_LS, MODEL_VERSION, Optics, Output, PRESETS, Preset, PyImport, REGIONS, SCOPES,
+    Spec, SpecDraft, SpecError, Sweep, SweptSpec, Unmapped, parse_assignment, preset_names, steps,
+    sweep,
 };
 
 /// Every step kind's parameters, [`Step`] and [`StepKind`].

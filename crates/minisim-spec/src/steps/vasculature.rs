@@ -20,6 +20,16 @@ pub struct Vasculature {
     pub vasomotion_amplitude: f64,
     /// Frequency of vasomotion, Hz (> 0). Default 0.1.
     pub vasomotion_hz: f64,
+    /// Depth of the `vessels` curves below the tissue surface, µm (≥ 0): they are
+    /// blurred by the optics' defocus at that depth, like tree layers. `null` draws
+    /// them in focus (sharp). Default `null`.
+    pub depth_um: Option<f64>,
+    /// Relative SD of the tissue's global transmission through blood volume and
+    /// oxygenation changes (haemodynamics), in [0, 0.2]: every pixel is multiplied by
+    /// 1 − σ·u(t), u a unit Ornstein–Uhlenbeck process. 0 disables. Default 0.01.
+    pub hemodynamic_sd: f64,
+    /// Time constant of the haemodynamic process, s (> 0). Default 3.
+    pub hemodynamic_tau_s: f64,
     /// Branching vessel trees in depth layers, drawn in addition to the `vessels`
     /// curves (set `vessels` to 0 for trees only). Default `null`.
     pub layers: Option<Vec<VesselLayer>>,
@@ -145,6 +155,9 @@ impl Default for Vasculature {
             absorption: 0.4,
             vasomotion_amplitude: 0.1,
             vasomotion_hz: 0.1,
+            depth_um: None,
+            hemodynamic_sd: 0.01,
+            hemodynamic_tau_s: 3.0,
             layers: None,
         }
     }
@@ -185,6 +198,29 @@ impl Vasculature {
             0.0,
             10.0,
             "vasomotion and heartbeat are below 10 Hz in mice",
+        );
+        if let Some(depth) = self.depth_um {
+            v.range(
+                "depth_um",
+                depth,
+                0.0,
+                3000.0,
+                "depths below the tissue surface",
+            );
+        }
+        v.range(
+            "hemodynamic_sd",
+            self.hemodynamic_sd,
+            0.0,
+            0.2,
+            "haemodynamic absorption changes fluorescence by a few %",
+        );
+        v.range_above(
+            "hemodynamic_tau_s",
+            self.hemodynamic_tau_s,
+            0.0,
+            10_000.0,
+            "a correlation time",
         );
         for (i, layer) in self.layers.iter().flatten().enumerate() {
             v.within(&format!("layers[{i}]"), |v| layer.validate(v));
