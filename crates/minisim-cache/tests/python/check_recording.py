@@ -10,7 +10,7 @@ import scipy.sparse
 
 entry = Path(sys.argv[1])
 manifest = json.loads((entry / "recording.json").read_text())
-assert manifest["format_version"] == 4, manifest["format_version"]
+assert manifest["format_version"] == 5, manifest["format_version"]
 
 arrays = {}
 for name, meta in manifest["arrays"].items():
@@ -23,7 +23,8 @@ for name, meta in manifest["arrays"].items():
 
 frames, h, w = arrays["observed"].shape
 spec = manifest["spec"]
-assert [h, w] == spec["acquisition"]["fov_px"], (h, w)
+if spec["output"].get("export") is None:  # an export changes the frame size
+    assert [h, w] == spec["acquisition"]["fov_px"], (h, w)
 assert frames == spec["acquisition"]["frames"]
 
 n = arrays["cells_id"].shape[0]
@@ -55,6 +56,10 @@ assert (arrays["cells_in_focus"] == (arrays["cells_focus_weight"] >= 0.5)).all()
 assert np.allclose(arrays["cells_peak_dff"], arrays["calcium_dff"].max(axis=1, initial=0.0))
 assert arrays["cells_detectable"].any()
 assert arrays["motion_px"].shape == (frames, 2)
+# The haemodynamic transmission: one positive factor per frame (none without it).
+hemo = arrays["hemodynamic"]
+assert hemo.shape in ((frames,), (0,)), hemo.shape
+assert (hemo > 0).all() and (hemo < 2).all()
 assert arrays["dust"].shape == (h, w) and (arrays["dust"] <= 1).all()
 spikes = np.split(arrays["spikes_times"], arrays["spikes_indptr"][1:-1])
 assert len(spikes) == n
