@@ -6,7 +6,6 @@
 
 mod bench;
 mod extractors;
-mod metrics;
 mod peer;
 mod realism;
 mod sweep;
@@ -25,7 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Run every point of a sweep through the cache and write one row per point.
+    /// Run every point of a sweep through the cache and write one row per point (alias
+    /// of `minisim-cli sweep`; run directories and Slurm are there).
     Sweep {
         /// Sweep file: {"base": "<preset>" | {spec}, "axes": [{"path", "values"}, …]}.
         file: PathBuf,
@@ -34,7 +34,7 @@ enum Task {
         out: Option<PathBuf>,
         /// Run only shard K of N (points i with i mod N = K − 1), for job arrays.
         #[arg(long, value_name = "K/N")]
-        shard: Option<sweep::Shard>,
+        shard: Option<minisim::sweeps::Shard>,
         /// Points simulated in parallel (each also uses the shared thread pool).
         #[arg(long, default_value_t = 1)]
         jobs: usize,
@@ -124,35 +124,6 @@ enum Task {
         #[arg(long)]
         quick: bool,
     },
-}
-
-fn sweep_task(
-    file: PathBuf,
-    out: Option<PathBuf>,
-    shard: Option<sweep::Shard>,
-    jobs: usize,
-    cache: Option<PathBuf>,
-    progress: bool,
-) -> anyhow::Result<()> {
-    let (base, axes) = sweep::load(&file)?;
-    let rows = sweep::run(&base, &axes, shard, jobs, cache.as_deref(), progress)?;
-    sweep::write(&rows, &axes, out.as_ref())?;
-    let failed = rows.iter().filter(|r| r.contains_key("error")).count();
-    let hits = rows
-        .iter()
-        .filter(|r| r.get("cached") == Some(&serde_json::json!(true)))
-        .count();
-    eprintln!(
-        "{} points: {} from the cache, {} simulated, {} failed",
-        rows.len(),
-        hits,
-        rows.len() - hits - failed,
-        failed
-    );
-    if failed > 0 {
-        anyhow::bail!("{failed} points failed; see the `error` column");
-    }
-    Ok(())
 }
 
 /// What `cargo xtask bench` runs against the peer.
@@ -339,7 +310,14 @@ fn main() -> ExitCode {
             jobs,
             cache,
             no_progress,
-        } => sweep_task(file, out, shard, jobs, cache, !no_progress),
+        } => sweep::task(
+            &file,
+            out.as_ref(),
+            shard,
+            jobs,
+            cache.as_deref(),
+            !no_progress,
+        ),
         Task::Bench {
             quick,
             json,

@@ -4,7 +4,7 @@
 //!   binding): every dispatch over kinds is exhaustive, so a new kind cannot be
 //!   skipped silently. (The table-generated dispatch in `minisim-steps/src/stage.rs` is
 //!   exhaustive by construction.)
-//! - Only the storage and output crates, the score readers and the binaries touch the
+//! - Only the storage, output and sweep crates, the score readers and the binaries touch the
 //!   file system: `minisim-spec`, `minisim-steps` and `minisim-render` use no `std::fs`
 //!   and depend on no file-format or file-system crate; in `minisim-score` only
 //!   `read.rs` does; `minisim-stats` neither.
@@ -257,6 +257,15 @@ fn crates_depend_only_on_layers_above_and_on_no_file_crates_below_storage() {
             ],
         ),
         ("minisim-stats", &["minisim-spec", "minisim-steps"]),
+        (
+            "minisim-sweep",
+            &[
+                "minisim-io",
+                "minisim-spec",
+                "minisim-render",
+                "minisim-cache",
+            ],
+        ),
     ];
     let file_crates = [
         "tiff",

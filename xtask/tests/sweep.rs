@@ -122,10 +122,9 @@ fn csv_output_has_a_header_and_one_line_per_point() {
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2);
-    assert!(
-        lines[0]
-            .starts_with("point,acquisition.optics.na,steps.calcium.indicator,cache_key,cached,")
-    );
+    assert!(lines[0].starts_with(
+        "point,acquisition.optics.na,steps.calcium.indicator,cache_key,model_version,host,cached,"
+    ));
     assert!(lines[1].starts_with("1,0.25,gcamp8m,"));
 }
 

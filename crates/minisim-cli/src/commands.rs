@@ -16,6 +16,7 @@ use crate::failure::usage;
 use crate::preview;
 use crate::score_cmd::{ExportArgs, ScoreArgs, export_rois, score_cmd};
 use crate::spec_input::{SpecArgs, set_threads};
+use crate::sweep_cmd::{SweepArgs, sweep_cmd};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -45,6 +46,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a saved recording's movie as a video or stack file (.avi, .tif, .npy; .mkv/.mp4 with ffmpeg).
     Export(ExportMovieArgs),
+    /// Run every point of a sweep through the cache (one row of metrics per point),
+    /// locally, into a run directory, or as a Slurm job array; gather a run's rows.
+    Sweep(SweepArgs),
 }
 
 #[derive(Debug, Args)]
@@ -245,6 +249,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::ExportRois(a) => export_rois(a),
         Command::Import(a) => import(a),
         Command::Export(a) => export_movie(a),
+        Command::Sweep(a) => sweep_cmd(a),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use minisim::{CacheError, RenderError, SpecError, VideoError};
+use minisim::{CacheError, RenderError, SpecError, SweepError, VideoError};
 
 /// An error in what the user asked for (exit code 2), with an optional hint.
 #[derive(Debug)]
@@ -40,6 +40,18 @@ pub fn classify(e: &anyhow::Error) -> (u8, Option<String>) {
                 "fix the JSON syntax near line {line} (a missing brace, bracket or comma is typical)"
             )),
         );
+    }
+    if let Some(s) = e.downcast_ref::<SweepError>() {
+        return match s {
+            SweepError::Read { .. } | SweepError::Parse { .. } | SweepError::Base { .. } => (
+                2,
+                Some("a sweep file is {\"base\": \"<preset>\" | {spec}, \"axes\": [{\"path\": …, \"values\": […]}]} (docs/sweeps.md)".into()),
+            ),
+            SweepError::Spec(_) => (2, Some("axis paths are the dotted paths of --set (docs/spec.md)".into())),
+            SweepError::OutputExtension { .. } | SweepError::SlurmOption(_) => (2, None),
+            SweepError::RunDir { .. } => (2, Some("`minisim-cli sweep --help` describes run directories".into())),
+            SweepError::Io { .. } | SweepError::Slurm(_) | SweepError::Conflict { .. } => (1, None),
+        };
     }
     if e.downcast_ref::<SpecError>().is_some() {
         return (2, Some("docs/spec.md lists every field; `minisim-cli presets show default` prints a complete valid spec".into()));

@@ -3,7 +3,8 @@
 //! Commands: `render` (stream a spec to a video or stack), `simulate` (write a
 //! recording directory), `validate`, `presets`, `cache`, `preview`, `score` and
 //! `export-rois` (extraction results against the ground truth), `import` (py-minisim
-//! specs). Errors print one
+//! specs), `sweep` (sweeps locally, in run directories or as Slurm job arrays; `sweep
+//! gather`). Errors print one
 //! line plus a hint; exit code 2 for usage and input errors, 1 for runtime failures.
 
 mod commands;
@@ -11,6 +12,7 @@ mod failure;
 mod preview;
 mod score_cmd;
 mod spec_input;
+mod sweep_cmd;
 
 use std::process::ExitCode;
 

@@ -120,6 +120,46 @@ const CASES: &[(&str, &[&str], i32)] = &[
     ),
     ("missing-output-flag", &["render"], 2),
     ("bad-gc-size", &["cache", "gc", "--max-size", "lots"], 2),
+    ("sweep-bad-axis", &["sweep", "sweep-bad-axis.json"], 2),
+    ("sweep-not-a-sweep", &["sweep", "negative.json"], 2),
+    ("sweep-missing-file", &["sweep", "nope.json"], 2),
+    (
+        "sweep-bad-out",
+        &["sweep", "sweep-tiny.json", "--out", "rows.txt"],
+        2,
+    ),
+    (
+        "sweep-slurm-needs-run-dir",
+        &["sweep", "sweep-tiny.json", "--slurm"],
+        2,
+    ),
+    (
+        "sweep-bad-time",
+        &[
+            "sweep",
+            "sweep-tiny.json",
+            "--slurm",
+            "--run-dir",
+            "run",
+            "--time",
+            "2h",
+        ],
+        2,
+    ),
+    (
+        "sweep-too-many-tasks",
+        &[
+            "sweep",
+            "sweep-tiny.json",
+            "--slurm",
+            "--run-dir",
+            "run",
+            "--array-size",
+            "7",
+            "--dry-run",
+        ],
+        2,
+    ),
 ];
 
 #[test]
@@ -146,7 +186,7 @@ fn golden_errors() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // Nothing was written by the failing commands.
-    for leftover in ["x.avi", "x.gif", "out"] {
+    for leftover in ["x.avi", "x.gif", "out", "rows.txt", "run"] {
         assert!(
             !data_dir().join(leftover).exists(),
             "{leftover} left behind"

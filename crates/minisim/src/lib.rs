@@ -123,6 +123,41 @@ pub use minisim_score::ScoreError;
 /// The physics kernels, one module per step kind (for power users and benchmarks).
 pub use minisim_steps as physics;
 
+/// The sweep runner: sweep files ([`sweeps::Plan`]), shards, one row of metrics per
+/// point, run directories for job arrays, [`sweeps::gather`] and Slurm submission
+/// ([`sweeps::slurm`]). See docs/sweeps.md.
+pub use minisim_sweep as sweeps;
+pub use minisim_sweep::SweepError;
+
+/// Simulate every point of `axes` over `base` through the cache (`options.cache`, or
+/// `$MINISIM_CACHE` / the platform cache directory) and return one row per point in
+/// sweep order: `point`, the axis values, `cache_key`, `model_version`, `host`,
+/// `cached`, the metrics and per-phase seconds (see [`sweeps::columns`]). An invalid
+/// combination is that point's `error`; the other points still run.
+///
+/// ```
+/// use minisim::{Axis, Spec, sweeps::RunOptions};
+/// let base = Spec::preset("quick")?.with_overrides([
+///     ("acquisition.frames", serde_json::json!(5)),
+///     ("acquisition.fov_px", serde_json::json!([32, 32])),
+/// ])?;
+/// let cache = std::env::temp_dir().join(format!("minisim-doc-sweep-{}", std::process::id()));
+/// let rows = minisim::sweep_rows(&base, &[Axis::new("seed", [0, 1])],
+///     &RunOptions { cache: Some(&cache), ..Default::default() })?;
+/// assert_eq!(rows.len(), 2);
+/// assert!(rows[1]["mean_counts"].as_f64().unwrap() > 0.0);
+/// # std::fs::remove_dir_all(&cache).ok();
+/// # Ok::<(), minisim::Error>(())
+/// ```
+pub fn sweep_rows(
+    base: &Spec,
+    axes: &[Axis],
+    options: &sweeps::RunOptions,
+) -> Result<Vec<sweeps::Row>> {
+    let plan = sweeps::Plan::new(base.clone(), axes.to_vec())?;
+    Ok(sweeps::run(&plan, options)?)
+}
+
 /// Every error minisim's API returns.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -142,6 +177,10 @@ pub enum Error {
     /// the file and both shapes.
     #[error(transparent)]
     Score(#[from] ScoreError),
+    /// A sweep file, run directory, gather or Slurm submission failed; the message
+    /// names the file, flag or point.
+    #[error(transparent)]
+    Sweep(#[from] SweepError),
 }
 
 /// `Result` with minisim's [`Error`].

@@ -1,6 +1,6 @@
 //! Summary metrics of one recording for sweep rows.
 
-use minisim::{Movie, Recording};
+use minisim_render::{Movie, Recording};
 use serde_json::{Map, Value, json};
 
 /// Median of a slice (NaN-free), `None` when empty.
@@ -24,9 +24,8 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 /// - `fraction_saturated`: fraction of pixel-frames at full scale;
 /// - `median_pnr_in_focus`: median over in-focus cells in the FOV of the ground-truth
 ///   expected peak SNR (`cells.peak_snr`, docs/scoring.md) — `null` without a sensor.
-pub fn of(rec: &Recording) -> Map<String, Value> {
-    let truth = &rec.truth;
-    let cells = &truth.cells;
+pub fn metrics(rec: &Recording) -> Map<String, Value> {
+    let cells = &rec.truth.cells;
     let mut m = Map::new();
     m.insert(
         "cells_in_fov".into(),
