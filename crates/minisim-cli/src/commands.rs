@@ -14,6 +14,7 @@ use minisim::{
 
 use crate::failure::usage;
 use crate::preview;
+use crate::report::{ReportArgs, report_cmd};
 use crate::score_cmd::{ExportArgs, ScoreArgs, export_rois, score_cmd};
 use crate::spec_input::{SpecArgs, set_threads};
 use crate::sweep_cmd::{SweepArgs, sweep_cmd};
@@ -46,6 +47,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a saved recording's movie as a video or stack file (.avi, .tif, .npy; .mkv/.mp4 with ffmpeg).
     Export(ExportMovieArgs),
+    /// Write one self-contained HTML page about a recording (or a spec, rendered):
+    /// preview, frames, cell counts, photon budget, realism statistics, timing, spec.
+    Report(ReportArgs),
     /// Run every point of a sweep through the cache (one row of metrics per point),
     /// locally, into a run directory, or as a Slurm job array; gather a run's rows.
     Sweep(SweepArgs),
@@ -94,7 +98,7 @@ impl VideoArgs {
 }
 
 /// A frame progress bar on stderr (hidden unless stderr is a terminal and `show`).
-fn frame_bar(frames: u64, show: bool) -> indicatif::ProgressBar {
+pub fn frame_bar(frames: u64, show: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if !(show && std::io::stderr().is_terminal()) {
         return indicatif::ProgressBar::hidden();
@@ -220,9 +224,15 @@ pub enum CacheCommand {
 pub struct PreviewArgs {
     #[command(flatten)]
     spec: SpecArgs,
-    /// Output PNG.
-    #[arg(short, long, value_name = "PNG")]
+    /// Output figure: .png or .svg.
+    #[arg(short, long, value_name = "PNG|SVG")]
     output: PathBuf,
+    /// Which cells get outlines on the max projection (and traces).
+    #[arg(long, value_enum, default_value = "detectable")]
+    outlines: preview::Outlines,
+    /// Print the panel boxes (px) as JSON on stdout.
+    #[arg(long, hide = true)]
+    print_layout: bool,
     /// Render at most this many frames for the preview.
     #[arg(long, default_value_t = 400)]
     frames: u64,
@@ -250,6 +260,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Import(a) => import(a),
         Command::Export(a) => export_movie(a),
         Command::Sweep(a) => sweep_cmd(a),
+        Command::Report(a) => report_cmd(a),
     }
 }
 
@@ -287,7 +298,7 @@ fn render(a: RenderArgs) -> anyhow::Result<()> {
 }
 
 /// The memory limit of a render: what the system has, or none with `--force`.
-fn memory_limit(force: bool) -> MemoryLimit {
+pub fn memory_limit(force: bool) -> MemoryLimit {
     if force {
         MemoryLimit::Unchecked
     } else {
@@ -640,7 +651,7 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
 
 /// Check an output file path before any work: its extension, that it is not a
 /// directory, and that its directory exists.
-fn check_output_file(
+pub fn check_output_file(
     path: &std::path::Path,
     extensions: &[&str],
     what: &str,
@@ -676,7 +687,7 @@ fn check_output_file(
 }
 
 fn preview_cmd(a: PreviewArgs) -> anyhow::Result<()> {
-    check_output_file(&a.output, &["png"], "preview")?;
+    check_output_file(&a.output, &["png", "svg"], "preview")?;
     set_threads(a.threads)?;
     let mut spec = a.spec.load()?;
     if spec.acquisition().frames > a.frames {
@@ -698,10 +709,15 @@ fn preview_cmd(a: PreviewArgs) -> anyhow::Result<()> {
         },
     )?;
     bar.finish_and_clear();
-    preview::write(&rec, &a.output)?;
+    let layout = preview::write(&rec, &a.output, &a.spec.describe(), a.outlines)?;
+    if a.print_layout {
+        println!("{}", layout.json());
+    }
     eprintln!(
-        "wrote {}: top: mean image | max projection with in-focus cell outlines (green); bottom: motion path (red dy, blue dx) | ΔF/F of the 6 most active in-focus cells",
-        a.output.display()
+        "wrote {}: {}×{} px: mean image | max projection with outlines; motion (µm) | ΔF/F traces",
+        a.output.display(),
+        layout.width,
+        layout.height
     );
     Ok(())
 }

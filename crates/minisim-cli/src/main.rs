@@ -2,7 +2,8 @@
 //!
 //! Commands: `render` (stream a spec to a video or stack), `simulate` (write a
 //! recording directory), `validate`, `presets`, `cache`, `preview`, `score` and
-//! `export-rois` (extraction results against the ground truth), `import` (py-minisim
+//! `export-rois` (extraction results against the ground truth), `report` (one HTML page
+//! about a recording), `import` (py-minisim
 //! specs), `sweep` (sweeps locally, in run directories or as Slurm job arrays; `sweep
 //! gather`). Errors print one
 //! line plus a hint; exit code 2 for usage and input errors, 1 for runtime failures.
@@ -10,6 +11,7 @@
 mod commands;
 mod failure;
 mod preview;
+mod report;
 mod score_cmd;
 mod spec_input;
 mod sweep_cmd;

@@ -63,6 +63,23 @@ impl SpecArgs {
         }
         Ok(spec)
     }
+
+    /// Where the spec came from, for captions: `preset NAME`, the file name, or
+    /// `default spec`, with the number of overrides.
+    pub fn describe(&self) -> String {
+        let base = match (&self.spec, &self.preset) {
+            (Some(path), _) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            (None, Some(name)) => format!("preset {name}"),
+            (None, None) => "default spec".to_owned(),
+        };
+        match self.set.len() {
+            0 => base,
+            n => format!("{base} + {n} override(s)"),
+        }
+    }
 }
 
 /// Set the size of rayon's global pool.

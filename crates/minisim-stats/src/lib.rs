@@ -13,7 +13,8 @@
 //! - [`motion`]: frame-to-frame rigid shifts by phase correlation;
 //! - [`field`]: vignetting (edge over centre of the smoothed mean image);
 //! - [`structure`]: static fine-structure contrast of the mean image at 3 µm pixels;
-//! - [`sensor`]: bleaching drift and the photon-transfer gain.
+//! - [`sensor`]: bleaching drift and the photon-transfer gain;
+//! - [`realism`]: all of them on one movie beside the ranges of real recordings.
 //!
 //! Each module states its definition; each statistic is tested on a case with a known
 //! answer. Architecture invariant: pure functions of arrays, no I/O, no RNG.
@@ -26,5 +27,6 @@ pub mod frame_mean;
 pub mod motion;
 pub mod noise;
 pub mod pnr;
+pub mod realism;
 pub mod sensor;
 pub mod structure;

@@ -129,6 +129,10 @@ pub use minisim_steps as physics;
 pub use minisim_sweep as sweeps;
 pub use minisim_sweep::SweepError;
 
+/// Summary statistics of a movie (minisim's or a real one) and the realism report's
+/// statistics beside the ranges of real recordings ([`stats::realism`]).
+pub use minisim_stats as stats;
+
 /// Simulate every point of `axes` over `base` through the cache (`options.cache`, or
 /// `$MINISIM_CACHE` / the platform cache directory) and return one row per point in
 /// sweep order: `point`, the axis values, `cache_key`, `model_version`, `host`,
