@@ -1,0 +1,190 @@
+"""minisim_rs against the Rust CLI: the same bytes for the same spec, every error as the
+right exception with the CLI's path and message, save/load in the CLI's format, sweeps,
+the cache, video output, chunking, and the GIL released while rendering.
+
+Needs the `minisim-cli` binary: $MINISIM_CLI, else target/release or target/debug.
+"""
+
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minisim_rs as ms
+
+ROOT = Path(__file__).resolve().parents[3]
+DATA = ROOT / "crates" / "minisim-cli" / "tests" / "data"
+
+
+def cli_path():
+    env = os.environ.get("MINISIM_CLI")
+    if env:
+        return Path(env)
+    for profile in ("release", "debug"):
+        p = ROOT / "target" / profile / "minisim-cli"
+        if p.exists():
+            return p
+    pytest.fail("minisim-cli not built: set MINISIM_CLI or run cargo build -p minisim-cli")
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([str(cli_path()), *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+def small(frames=30):
+    return ms.Spec.preset("quick").with_overrides({"acquisition.frames": frames})
+
+
+def test_simulate_equals_the_cli_byte_for_byte(tmp_path):
+    out = cli("simulate", "--preset", "quick", "--set", "acquisition.frames=30", "-o", tmp_path / "rec", "--no-progress")
+    assert out.returncode == 0, out.stderr
+    rec = ms.simulate(small())
+    assert rec.observed.dtype == np.uint16 and rec.observed.shape == (30, 128, 128)
+    np.testing.assert_array_equal(rec.observed, np.load(tmp_path / "rec" / "observed.npy"))
+    truth = rec.truth
+    assert len(truth) > 20
+    for name, array in truth.items():
+        disk = np.load(tmp_path / "rec" / f"{name}.npy")
+        assert array.dtype == disk.dtype, name
+        np.testing.assert_array_equal(array, disk, err_msg=name)
+    manifest = json.loads((tmp_path / "rec" / "recording.json").read_text())
+    assert rec.cache_key in json.dumps(manifest)
+    # The CLI's directory loads in Python, equal.
+    loaded = ms.Recording.load(tmp_path / "rec")
+    np.testing.assert_array_equal(loaded.observed, rec.observed)
+    assert loaded.spec == rec.spec and loaded.cache_key == rec.cache_key
+
+
+def test_save_load_round_trip_and_cli_reads_it(tmp_path):
+    rec = ms.simulate(small(12))
+    rec.save(tmp_path / "saved")
+    back = ms.Recording.load(tmp_path / "saved")
+    np.testing.assert_array_equal(back.observed, rec.observed)
+    for name, a in rec.truth.items():
+        np.testing.assert_array_equal(back.truth[name], a, err_msg=name)
+    # The CLI accepts the directory Python wrote (it verifies on load).
+    out = cli("export-rois", tmp_path / "saved", "-o", tmp_path / "regions.json")
+    assert out.returncode == 0, out.stderr
+    # Saving over an existing recording is refused, nothing changed.
+    with pytest.raises(ms.CacheError):
+        rec.save(tmp_path / "saved")
+
+
+def test_labels_footprints_and_perf():
+    rec = ms.simulate(small(20), perf=True)
+    n = len(rec.peak_snr)
+    assert rec.in_focus.dtype == np.bool_ and rec.in_focus.shape == (n,)
+    assert (rec.detectable == (rec.peak_snr >= 3.0)).all()
+    fp = rec.footprints
+    assert fp.shape == (n, 128 * 128)
+    assert fp.nnz == len(rec.truth["footprints_data"])
+    assert rec.calcium_dff.shape == (n, 20)
+    assert rec.motion_px.shape == (20, 2)
+    assert rec.perf is not None and rec.perf["digitize"] > 0
+    assert ms.simulate(small(5)).perf is None
+
+
+def test_chunking_and_entry_points_agree(tmp_path):
+    spec = small(25)
+    a = ms.simulate(spec)
+    b = ms.simulate(spec, chunk_frames=7)
+    np.testing.assert_array_equal(a.observed, b.observed)
+    path = ms.simulate_video(spec, tmp_path / "movie.npy")
+    np.testing.assert_array_equal(np.load(path), a.observed)
+    c1 = ms.simulate_cached(spec, cache_dir=tmp_path / "cache")
+    c2 = ms.simulate_cached(spec, cache_dir=tmp_path / "cache")
+    np.testing.assert_array_equal(c1.observed, a.observed)
+    np.testing.assert_array_equal(c2.observed, a.observed)
+    assert (tmp_path / "cache").is_dir()
+
+
+def test_until_stops_early_and_bad_stages_are_errors():
+    spec = small(10)
+    rec = ms.simulate(spec, until="photon_field")
+    assert rec.observed.dtype == np.float32
+    with pytest.raises(ValueError, match="nope"):
+        ms.simulate(spec, until="nope")
+    with pytest.raises(ms.RenderError, match="dust"):
+        ms.simulate(spec, until="dust")
+    with pytest.raises(ms.RenderError):
+        ms.simulate(spec, chunk_frames=0)
+
+
+def test_sweep_order_and_values():
+    base = small(5)
+    points = ms.sweep(base, {"acquisition.optics.na": [0.3, 0.4], "seed": [0, 1, 2]})
+    assert len(points) == 6
+    got = [(p.to_dict()["acquisition"]["optics"]["na"], p.to_dict()["seed"]) for p in points]
+    assert got == [(0.3, 0), (0.3, 1), (0.3, 2), (0.4, 0), (0.4, 1), (0.4, 2)]
+    assert len({p.cache_key for p in points}) == 6
+    with pytest.raises(ms.SpecError) as e:
+        ms.sweep(base, {"steps.calcium.decay": [1]})
+    assert e.value.path == "steps.calcium.decay"
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["malformed.json", "unknown-field.json", "wrong-type.json", "negative.json", "decay-below-rise.json"],
+)
+def test_spec_errors_match_the_cli(case):
+    text = (DATA / case).read_text()
+    with pytest.raises(ms.SpecError) as e:
+        ms.Spec.from_json(text)
+    out = cli("validate", case, cwd=DATA)
+    assert out.returncode == 2
+    first = out.stderr.splitlines()[0]
+    # The CLI prints "error: FILE: MESSAGE"; Python raises MESSAGE.
+    assert first.endswith(str(e.value).splitlines()[0]), (first, str(e.value))
+    if e.value.issues:
+        assert e.value.path == e.value.issues[0][0]
+        assert e.value.path in first
+
+
+def test_override_and_preset_errors_name_the_path():
+    with pytest.raises(ms.SpecError) as e:
+        ms.Spec().with_overrides({"acquisition.optics.na": 2})
+    assert e.value.path == "acquisition.optics.na"
+    out = cli("validate", "--set", "acquisition.optics.na=2")
+    assert str(e.value).splitlines()[0] in out.stderr
+    with pytest.raises(ms.SpecError):
+        ms.Spec.preset("ucla-v9")
+    with pytest.raises(ms.SpecError) as e:
+        ms.Spec.from_dict({"acquisition": {"frames": "many"}})
+    assert e.value.path == "acquisition.frames"
+    assert isinstance(e.value, ValueError)
+
+
+def test_spec_round_trips():
+    spec = ms.Spec.preset("ucla-v4")
+    assert ms.Spec.from_json(spec.to_json()) == spec
+    assert ms.Spec.from_dict(spec.to_dict()) == spec
+    assert spec.cache_key == cli("validate", "--preset", "ucla-v4", "--key").stdout.strip()
+    assert "ucla-v4" in ms.Spec.presets()
+    assert ms.Spec().frames == 1000 and ms.Spec().fov_px == (256, 256)
+
+
+def test_the_gil_is_released_while_rendering():
+    spec = ms.Spec.preset("quick").with_overrides({"acquisition.frames": 400})
+    done = threading.Event()
+
+    def work():
+        ms.simulate(spec)
+        done.set()
+
+    t = threading.Thread(target=work)
+    start = time.perf_counter()
+    t.start()
+    ticks = 0
+    while not done.is_set():
+        ticks += 1
+        time.sleep(0.001)
+    t.join()
+    elapsed = time.perf_counter() - start
+    # With the GIL held for the whole render the main thread could not tick at all;
+    # released, it ticks about once per millisecond of the render.
+    assert ticks >= max(5, elapsed * 1000 * 0.2), (ticks, elapsed)
