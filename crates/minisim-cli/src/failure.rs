@@ -62,6 +62,7 @@ pub fn classify(e: &anyhow::Error) -> (u8, Option<String>) {
                 (2, Some("--until takes one of the spec's step kinds".into()))
             }
             RenderError::ZeroChunk => (2, None),
+            RenderError::Cancelled => (1, None),
             RenderError::TooLarge { .. } | RenderError::OutOfMemory { .. } => (
                 1,
                 Some("`minisim-cli validate` prints the estimate; `render` streams to a file in bounded memory".into()),

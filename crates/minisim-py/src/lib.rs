@@ -9,6 +9,7 @@
 
 mod convert;
 mod errors;
+mod interrupt;
 mod recording;
 mod spec;
 
@@ -21,6 +22,7 @@ use pyo3::types::PyDict;
 
 use crate::convert::json_value;
 use crate::errors::{cache_err, render_err, spec_err, video_err};
+use crate::interrupt::Watch;
 use crate::recording::PyRecording;
 use crate::spec::PySpec;
 
@@ -33,66 +35,82 @@ fn stage(name: &str) -> PyResult<StepKind> {
 ///
 /// `until` stops after that stage (a step kind, e.g. `"photon_field"`); `chunk_frames`
 /// sets the frames rendered at once (memory and parallelism only, never the output);
-/// `perf=True` records the time per pipeline phase in `rec.perf`. The GIL is released
-/// while rendering.
+/// `perf=True` records the time per pipeline phase in `rec.perf`; `progress=True` shows
+/// a tqdm bar when tqdm is installed. The GIL is released while rendering; Ctrl-C stops
+/// the render at its next chunk and raises `KeyboardInterrupt`.
 #[pyfunction]
-#[pyo3(signature = (spec, until=None, chunk_frames=None, perf=false))]
+#[pyo3(signature = (spec, until=None, chunk_frames=None, perf=false, progress=false))]
 fn simulate(
     py: Python<'_>,
     spec: &PySpec,
     until: Option<&str>,
     chunk_frames: Option<usize>,
     perf: bool,
+    progress: bool,
 ) -> PyResult<PyRecording> {
     let until = until.map(stage).transpose()?;
     let tracker = perf.then(|| Arc::new(PerfTracker::new()));
+    let watch = Watch::new(py, progress, spec.inner.acquisition().frames);
     let defaults = SimulateOptions::default();
     let options = SimulateOptions {
         until,
         chunk_frames: chunk_frames.unwrap_or(defaults.chunk_frames),
         perf: tracker.clone(),
+        progress: Some(watch.callback()),
+        cancel: Some(watch.cancel()),
         ..defaults
     };
     let spec = spec.inner.clone();
-    let rec = py
-        .detach(move || minisim::simulate(&spec, &options))
-        .map_err(|e| render_err(&e))?;
+    let result = py.detach(move || minisim::simulate(&spec, &options));
+    watch.finish(py)?;
+    let rec = result.map_err(|e| render_err(&e))?;
     PyRecording::new(py, rec, tracker.as_deref())
 }
 
 /// `simulate` through the content-addressed cache (`cache_dir`, else `$MINISIM_CACHE`
 /// or the platform cache directory): the first call renders and stores, later calls
-/// load and verify.
+/// load and verify. Ctrl-C stops a render and leaves no cache entry.
 #[pyfunction]
-#[pyo3(signature = (spec, cache_dir=None))]
+#[pyo3(signature = (spec, cache_dir=None, progress=false))]
 fn simulate_cached(
     py: Python<'_>,
     spec: &PySpec,
     cache_dir: Option<PathBuf>,
+    progress: bool,
 ) -> PyResult<PyRecording> {
+    let watch = Watch::new(py, progress, spec.inner.acquisition().frames);
+    let options = SimulateOptions {
+        progress: Some(watch.callback()),
+        cancel: Some(watch.cancel()),
+        ..SimulateOptions::default()
+    };
     let spec = spec.inner.clone();
-    let rec = py
-        .detach(move || minisim::simulate_cached(&spec, cache_dir.as_deref()))
-        .map_err(|e| cache_err(&e))?;
+    let result = py.detach(move || {
+        minisim::simulate_cached_with(&spec, cache_dir.as_deref(), &options).map(|(r, _)| r)
+    });
+    watch.finish(py)?;
+    let rec = result.map_err(|e| cache_err(&e))?;
     PyRecording::new(py, rec, None)
 }
 
 /// Stream `spec` to a video or stack file in bounded memory (`.avi`, `.tif`, `.npy`;
 /// `.mkv`/`.mp4` when built with ffmpeg). Returns the path written. The file appears
-/// only complete.
+/// only complete; Ctrl-C stops the render and leaves no file.
 #[pyfunction]
-#[pyo3(signature = (spec, path, codec=None, fps=None, vmin=None, vmax=None, chunk_frames=None))]
+#[pyo3(signature = (spec, path, progress=true, codec=None, fps=None, vmin=None, vmax=None, chunk_frames=None))]
 #[allow(clippy::too_many_arguments)]
 fn simulate_video(
     py: Python<'_>,
     spec: &PySpec,
     path: PathBuf,
+    progress: bool,
     codec: Option<String>,
     fps: Option<f64>,
     vmin: Option<f64>,
     vmax: Option<f64>,
     chunk_frames: Option<usize>,
 ) -> PyResult<String> {
+    let watch = Watch::new(py, progress, spec.inner.acquisition().frames);
     let defaults = VideoOptions::default();
     let options = VideoOptions {
         codec,
@@ -100,12 +118,15 @@ fn simulate_video(
         vmin,
         vmax,
         chunk_frames: chunk_frames.unwrap_or(defaults.chunk_frames),
+        progress: false,
+        on_frames: Some(watch.callback()),
+        cancel: Some(watch.cancel()),
         ..defaults
     };
     let spec = spec.inner.clone();
-    let written = py
-        .detach(move || minisim::simulate_video(&spec, &path, &options))
-        .map_err(|e| video_err(&e))?;
+    let result = py.detach(move || minisim::simulate_video(&spec, &path, &options));
+    watch.finish(py)?;
+    let written = result.map_err(|e| video_err(&e))?;
     Ok(written.display().to_string())
 }
 

@@ -188,3 +188,47 @@ def test_the_gil_is_released_while_rendering():
     # With the GIL held for the whole render the main thread could not tick at all;
     # released, it ticks about once per millisecond of the render.
     assert ticks >= max(5, elapsed * 1000 * 0.2), (ticks, elapsed)
+
+
+CHILD = r"""
+import sys, minisim_rs as ms
+what, target = sys.argv[1], sys.argv[2]
+# In memory, the whole movie is allocated before the first chunk (2000 frames: 1.5 GB);
+# streamed to a file, only a chunk is.
+frames = 20000 if what == "video" else 2000
+spec = ms.Spec.preset("ucla-v4").with_overrides({"acquisition.frames": frames})
+print("started", flush=True)
+if what == "video":
+    ms.simulate_video(spec, target, progress=False)
+elif what == "cached":
+    ms.simulate_cached(spec, cache_dir=target)
+else:
+    ms.simulate(spec)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.parametrize("what", ["video", "cached", "memory"])
+def test_ctrl_c_stops_a_long_render_and_leaves_nothing(tmp_path, what):
+    import signal
+    import sys
+
+    target = tmp_path / ("movie.tif" if what == "video" else "cache")
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, what, str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(3.0)  # past setup and allocation, well into the chunks (a render of tens of s)
+    assert child.poll() is None, child.stderr.read()
+    sent = time.perf_counter()
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=30)
+    elapsed = time.perf_counter() - sent
+    assert child.returncode != 0
+    assert "KeyboardInterrupt" in err, err
+    assert elapsed < 2.0, f"took {elapsed:.2f} s to stop"
+    left = sorted(p.name for p in tmp_path.rglob("*"))
+    assert left in ([], ["cache"]), left  # the cache root may exist, empty

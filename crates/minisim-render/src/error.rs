@@ -18,6 +18,9 @@ pub enum RenderError {
     /// `chunk_frames` was zero.
     #[error("chunk_frames must be at least 1")]
     ZeroChunk,
+    /// The render was cancelled through `SimulateOptions::cancel` (nothing was kept).
+    #[error("the render was cancelled")]
+    Cancelled,
     /// The render needs more memory than the limit (checked before any allocation).
     #[error(
         "this render needs about {} of memory ({detail}) but {} is available; render to a file instead of simulating in memory, or use fewer frames, a smaller field of view or fewer cells (force it with --force)",

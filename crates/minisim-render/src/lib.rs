@@ -37,6 +37,6 @@ pub use minisim_steps::optics::IN_FOCUS_WEIGHT;
 pub use minisim_steps::truth::{Dtype, TruthArray, TruthError};
 pub use perf::{PerfTracker, Phase, PhaseTime, timed};
 pub use recording::{CellTable, Csr, GroundTruth, Movie, Recording};
-pub use renderer::{Chunk, ChunkMovie, MemoryLimit, Progress, Renderer, SimulateOptions};
+pub use renderer::{Cancel, Chunk, ChunkMovie, MemoryLimit, Progress, Renderer, SimulateOptions};
 pub use simulate::simulate;
 pub use streams::StageStreams;

@@ -36,6 +36,31 @@ pub struct SimulateOptions {
     pub memory_limit: MemoryLimit,
     /// Called by `simulate` after each chunk with the number of frames done.
     pub progress: Option<Progress>,
+    /// Checked by `simulate` before each chunk: once cancelled, it stops and returns
+    /// [`RenderError::Cancelled`](crate::RenderError::Cancelled).
+    pub cancel: Option<Cancel>,
+}
+
+/// A cancellation flag shared with a running render (e.g. set on Ctrl-C). Cloning
+/// shares the flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// A flag that is not set.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Ask the render to stop at its next chunk.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// A progress callback: receives the number of frames rendered so far.
@@ -56,6 +81,7 @@ impl Default for SimulateOptions {
             perf: None,
             memory_limit: MemoryLimit::Available,
             progress: None,
+            cancel: None,
         }
     }
 }

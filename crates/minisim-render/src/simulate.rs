@@ -46,6 +46,9 @@ pub fn simulate(spec: &Spec, options: &SimulateOptions) -> Result<Recording, Ren
     let mut snapshots: Vec<(StepKind, Vec<f32>)> = Vec::new();
     let frame_len = out.len();
     while let Some(range) = renderer.next_frames() {
+        if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+            return Err(RenderError::Cancelled);
+        }
         let (a, b) = if frames > 0 {
             (
                 range.start as usize * frame_len,

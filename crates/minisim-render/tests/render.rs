@@ -566,3 +566,48 @@ fn hemodynamics_scales_each_frame_by_its_truth() {
         );
     }
 }
+
+/// A render cancelled before it starts, or from its progress callback after the first
+/// chunk, stops with `Cancelled` and renders no further chunk.
+#[test]
+fn cancel_stops_the_render_at_the_next_chunk() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use minisim_render::{Cancel, Progress};
+    let spec = small(40);
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let early = simulate(
+        &spec,
+        &SimulateOptions {
+            cancel: Some(cancel),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(early, RenderError::Cancelled);
+
+    let cancel = Cancel::new();
+    let seen = Arc::new(AtomicU64::new(0));
+    let progress = {
+        let (cancel, seen) = (cancel.clone(), seen.clone());
+        Progress(Arc::new(move |done| {
+            seen.store(done, Ordering::SeqCst);
+            cancel.cancel();
+        }))
+    };
+    let stopped = simulate(
+        &spec,
+        &SimulateOptions {
+            chunk_frames: 8,
+            progress: Some(progress),
+            cancel: Some(cancel.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(stopped, RenderError::Cancelled);
+    assert_eq!(seen.load(Ordering::SeqCst), 8, "exactly one chunk rendered");
+    assert!(cancel.is_cancelled());
+}

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 use minisim_io::atomic::TempPath;
 use minisim_render::{
-    ChunkMovie, MemoryLimit, Movie, PerfTracker, Phase, Renderer, SimulateOptions, timed,
+    Cancel, ChunkMovie, MemoryLimit, Movie, PerfTracker, Phase, Progress, RenderError, Renderer,
+    SimulateOptions, timed,
 };
 use minisim_spec::Spec;
 
@@ -50,6 +51,12 @@ pub struct VideoOptions {
     /// Check before rendering that the output fits on its file system (exact-size
     /// formats: Y800 AVI, TIFF, NPY). Default true.
     pub check_free_space: bool,
+    /// Called after each chunk is written with the number of frames written so far
+    /// (from the calling thread).
+    pub on_frames: Option<Progress>,
+    /// Checked after each chunk: once cancelled, `simulate_video` stops, removes the
+    /// partial file and returns `VideoError::Render(RenderError::Cancelled)`.
+    pub cancel: Option<Cancel>,
 }
 
 impl Default for VideoOptions {
@@ -65,6 +72,8 @@ impl Default for VideoOptions {
             bigtiff: None,
             memory_limit: MemoryLimit::Available,
             check_free_space: true,
+            on_frames: None,
+            cancel: None,
         }
     }
 }
@@ -272,8 +281,10 @@ pub fn simulate_video(
             .memory_limit
             .resolve(minisim_io::system::available_memory),
         progress: None,
+        cancel: None,
     };
     let mut renderer = Renderer::new(spec, &render_options, false)?;
+    let cancelled = || options.cancel.as_ref().is_some_and(|c| c.is_cancelled());
     let bar = progress_bar(config.frames, options.progress);
     // Rendering and writing overlap: a thread renders chunk k + 1 while this one
     // encodes and writes chunk k (at most two chunks in flight, so memory stays one
@@ -288,7 +299,11 @@ pub fn simulate_video(
                 }
             }
         });
+        let mut done = 0u64;
         let written = rx.iter().try_for_each(|chunk| {
+            if cancelled() {
+                return Err(VideoError::Render(RenderError::Cancelled));
+            }
             timed(perf.as_deref(), Phase::EncodeWrite, || {
                 match &chunk.observed {
                     ChunkMovie::Counts(c) => sink.write(Frames::Counts(c)),
@@ -296,6 +311,10 @@ pub fn simulate_video(
                 }
             })?;
             bar.inc(chunk.frames as u64);
+            done += chunk.frames as u64;
+            if let Some(p) = &options.on_frames {
+                (p.0)(done);
+            }
             Ok(())
         });
         drop(rx);

@@ -241,3 +241,41 @@ fn an_existing_file_is_replaced_only_when_the_new_one_is_complete() {
     assert_ne!(std::fs::read(&path).unwrap(), b"old");
     assert_eq!(entries(dir.path()), vec!["m.npy"]);
 }
+
+/// Cancelled after its first chunk is written, `simulate_video` stops, reports
+/// `Cancelled` and leaves neither the file nor a temporary.
+#[test]
+fn a_cancelled_video_leaves_nothing() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use minisim_render::{Cancel, Progress, RenderError};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("movie.tif");
+    let cancel = Cancel::new();
+    let written = Arc::new(AtomicU64::new(0));
+    let on_frames = {
+        let (cancel, written) = (cancel.clone(), written.clone());
+        Progress(Arc::new(move |done| {
+            written.store(done, Ordering::SeqCst);
+            cancel.cancel();
+        }))
+    };
+    let e = simulate_video(
+        &spec(40),
+        &path,
+        &VideoOptions {
+            chunk_frames: 8,
+            on_frames: Some(on_frames),
+            cancel: Some(cancel),
+            ..quiet()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, VideoError::Render(RenderError::Cancelled)),
+        "{e}"
+    );
+    assert_eq!(written.load(Ordering::SeqCst), 8);
+    assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
+}

@@ -68,9 +68,9 @@ pub use minisim_spec::{
 pub use minisim_spec::steps::*;
 
 pub use minisim_render::{
-    CellTable, Chunk, ChunkMovie, Csr, Dtype, Estimate, Geometry, GroundTruth, MemoryLimit, Movie,
-    PerfTracker, Phase, PhaseTime, Progress, Recording, RenderError, Renderer, SimulateOptions,
-    TruthArray, TruthError, estimate, human_bytes,
+    Cancel, CellTable, Chunk, ChunkMovie, Csr, Dtype, Estimate, Geometry, GroundTruth, MemoryLimit,
+    Movie, PerfTracker, Phase, PhaseTime, Progress, Recording, RenderError, Renderer,
+    SimulateOptions, TruthArray, TruthError, estimate, human_bytes,
 };
 
 /// Simulate a whole recording in memory (see [`minisim_render::simulate`]).

@@ -86,13 +86,19 @@ def simulate(
     until: Optional[str] = None,
     chunk_frames: Optional[int] = None,
     perf: bool = False,
-) -> Recording: ...
+    progress: bool = False,
+) -> Recording:
+    """Render in memory; Ctrl-C raises KeyboardInterrupt at the next chunk."""
+
 def simulate_cached(
-    spec: Spec, cache_dir: Optional[Union[str, PathLike[str]]] = None
+    spec: Spec,
+    cache_dir: Optional[Union[str, PathLike[str]]] = None,
+    progress: bool = False,
 ) -> Recording: ...
 def simulate_video(
     spec: Spec,
     path: Union[str, PathLike[str]],
+    progress: bool = True,
     codec: Optional[str] = None,
     fps: Optional[float] = None,
     vmin: Optional[float] = None,
