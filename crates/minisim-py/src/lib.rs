@@ -11,6 +11,7 @@ mod convert;
 mod errors;
 mod interrupt;
 mod recording;
+mod scoring;
 mod spec;
 
 use std::path::PathBuf;
@@ -162,6 +163,7 @@ fn _minisim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate_cached, m)?)?;
     m.add_function(wrap_pyfunction!(simulate_video, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::score, m)?)?;
     errors::register(m)?;
     m.add("MODEL_VERSION", minisim::MODEL_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

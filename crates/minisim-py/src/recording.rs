@@ -51,6 +51,20 @@ impl PyRecording {
         })
     }
 
+    /// Run `f` with the movie back in the recording (copied from numpy), restoring the
+    /// placeholder afterwards.
+    pub fn with_movie<T>(
+        &mut self,
+        py: Python<'_>,
+        f: impl FnOnce(Python<'_>, &Recording) -> T,
+    ) -> PyResult<T> {
+        let movie = self.movie(py)?;
+        let previous = std::mem::replace(&mut self.rec.observed, movie);
+        let out = f(py, &self.rec);
+        self.rec.observed = previous;
+        Ok(out)
+    }
+
     /// The movie back from numpy (copied), for saving.
     fn movie(&self, py: Python<'_>) -> PyResult<Movie> {
         let obj = self.observed.bind(py);
@@ -190,12 +204,8 @@ impl PyRecording {
     /// Write the recording as a directory of `.npy` files + `recording.json` (the
     /// format of `minisim-cli simulate -o DIR`); the directory appears only complete.
     fn save(&mut self, py: Python<'_>, dir: PathBuf) -> PyResult<()> {
-        let movie = self.movie(py)?;
-        let previous = std::mem::replace(&mut self.rec.observed, movie);
-        let rec = &self.rec;
-        let saved = py.detach(|| rec.save(&dir));
-        self.rec.observed = previous;
-        saved.map_err(|e| cache_err(&e))
+        self.with_movie(py, |py, rec| py.detach(|| rec.save(&dir)))?
+            .map_err(|e| cache_err(&e))
     }
 
     /// Load and verify a recording directory (checksums, shapes, spec).

@@ -232,3 +232,41 @@ def test_ctrl_c_stops_a_long_render_and_leaves_nothing(tmp_path, what):
     assert elapsed < 2.0, f"took {elapsed:.2f} s to stop"
     left = sorted(p.name for p in tmp_path.rglob("*"))
     assert left in ([], ["cache"]), left  # the cache root may exist, empty
+
+
+def test_score_equals_minisim_cli_score(tmp_path):
+    rec = ms.simulate(small(40))
+    rec.save(tmp_path / "rec")
+    h, w = rec.observed.shape[1:]
+    fp = rec.footprints
+    keep = np.flatnonzero(rec.detectable)[:15]
+    dense = fp[keep].toarray().reshape(len(keep), h, w).astype(np.float32)
+    traces = rec.calcium_dff[keep] + 0.01 * np.arange(40)
+    shifts = -rec.motion_px
+    np.save(tmp_path / "A.npy", dense)
+    np.save(tmp_path / "C.npy", traces)
+    np.save(tmp_path / "S.npy", shifts)
+    out = cli(
+        "score", tmp_path / "rec", "--footprints", tmp_path / "A.npy", "--traces", tmp_path / "C.npy",
+        "--shifts", tmp_path / "S.npy", "--json", tmp_path / "scores.json", "--no-progress",
+    )
+    assert out.returncode == 0, out.stderr
+    expected = json.loads((tmp_path / "scores.json").read_text())["reports"]
+    got = ms.score(rec, footprints=dense, traces=traces, shifts=shifts)
+    assert [r["name"] for r in got] == [r["name"] for r in expected]
+    assert got == expected
+    # The same footprints as a sparse matrix score the same.
+    assert ms.score(rec, footprints=fp[keep], traces=traces, shifts=shifts) == expected
+    # Against the total footprints these are the truth itself: every one matches.
+    total = ms.score(rec, footprints=dense, shifts=shifts, truth="total", baselines=False)
+    assert total[0]["matched"] == len(keep) and total[0]["mean_iou"] == 1.0
+    assert got[0]["motion_rmse_px"] < 1e-9
+    # Bad shapes name the argument and the expected shape; the movie is intact after.
+    n = len(keep)
+    with pytest.raises(ValueError, match=rf"traces: shape \({n}, 39\), expected \({n}, 40\)"):
+        ms.score(rec, footprints=dense, traces=traces[:, :39])
+    with pytest.raises(ValueError, match="footprints"):
+        ms.score(rec, footprints=dense[:, :10])
+    with pytest.raises(ValueError, match="truth"):
+        ms.score(rec, truth="halo")
+    np.testing.assert_array_equal(ms.Recording.load(tmp_path / "rec").observed, rec.observed)

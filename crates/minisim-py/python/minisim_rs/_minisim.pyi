@@ -106,3 +106,23 @@ def simulate_video(
     chunk_frames: Optional[int] = None,
 ) -> str: ...
 def sweep(base: Spec, axes: Mapping[str, Sequence[Any]]) -> list[Spec]: ...
+def score(
+    rec: Recording,
+    footprints: Any = None,
+    traces: Optional[npt.ArrayLike] = None,
+    spikes: Optional[npt.ArrayLike] = None,
+    shifts: Optional[npt.ArrayLike] = None,
+    *,
+    name: str = "yours",
+    baselines: bool = True,
+    truth: str = "core",
+    iou_threshold: Optional[float] = None,
+    energy_fraction: Optional[float] = None,
+    snr_threshold: Optional[float] = None,
+    spike_tolerance_frames: Optional[int] = None,
+    spike_threshold: Optional[float] = None,
+    shift_convention: str = "correction",
+) -> list[dict[str, Any]]:
+    """Reports as `minisim-cli score --json`: the estimate's, then the oracle's and the
+    threshold-ROI baseline's (with `baselines=True`). `footprints`: dense (n, H, W) or
+    sparse (n, H·W); `traces`, `spikes`: (n, frames); `shifts`: (frames, 2) px."""
