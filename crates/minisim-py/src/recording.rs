@@ -217,6 +217,26 @@ impl PyRecording {
         PyRecording::new(py, rec, None)
     }
 
+    /// The observed movie as an `xarray.DataArray` (dims `frame, height, width`, as
+    /// minian loads movies; coordinates in s and µm; the spec and key in `attrs`),
+    /// sharing the numpy buffer. Needs xarray.
+    fn to_xarray<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("minisim_rs._export")?
+            .call_method1("to_xarray", (slf,))
+    }
+
+    /// Write an NWB file with pynwb: the counts as a `OnePhotonSeries` (device, optical
+    /// channel and imaging plane from the spec), the ground truth as a
+    /// `PlaneSegmentation` with ΔF/F `RoiResponseSeries`, the cells' spike times and the
+    /// motion path; the spec JSON and cache key in the file's metadata. Needs pynwb.
+    fn to_nwb(slf: &Bound<'_, Self>, path: PathBuf) -> PyResult<()> {
+        slf.py()
+            .import("minisim_rs._export")?
+            .call_method1("to_nwb", (slf, path))?;
+        Ok(())
+    }
+
     fn __repr__(&self, py: Python<'_>) -> String {
         let shape = self
             .observed

@@ -93,6 +93,12 @@ impl PySpec {
         self.inner.acquisition().frame_rate_hz
     }
 
+    /// Pixel size of the observed frames, µm (the export's when it resamples).
+    #[getter]
+    fn observed_pixel_um(&self) -> f64 {
+        self.inner.observed_pixel_um()
+    }
+
     /// The canonical JSON (sorted keys, every default filled in), pretty-printed.
     fn to_json(&self) -> String {
         self.inner.to_json_pretty()

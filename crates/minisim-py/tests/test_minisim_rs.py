@@ -270,3 +270,64 @@ def test_score_equals_minisim_cli_score(tmp_path):
     with pytest.raises(ValueError, match="truth"):
         ms.score(rec, truth="halo")
     np.testing.assert_array_equal(ms.Recording.load(tmp_path / "rec").observed, rec.observed)
+
+
+def test_to_xarray_shares_the_movie_and_carries_the_spec():
+    rec = ms.simulate(small(20))
+    da = rec.to_xarray()
+    assert da.dims == ("frame", "height", "width")
+    assert np.shares_memory(da.values, rec.observed)
+    np.testing.assert_allclose(da["time_s"].values, np.arange(20) / 20.0)
+    np.testing.assert_allclose(da["x_um"].values[1], rec.spec.observed_pixel_um)
+    assert ms.Spec.from_json(da.attrs["spec"]) == rec.spec
+    assert da.attrs["cache_key"] == rec.cache_key
+
+
+def test_to_nwb_reads_back_and_passes_nwbinspector(tmp_path):
+    from nwbinspector import Importance, inspect_nwbfile
+    from pynwb import NWBHDF5IO
+
+    rec = ms.simulate(ms.Spec.preset("quick"))  # 200 frames: time is the longest axis
+    path = tmp_path / "rec.nwb"
+    rec.to_nwb(path)
+    bad = [
+        m
+        for m in inspect_nwbfile(nwbfile_path=str(path))
+        if m.importance in (Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION)
+    ]
+    assert not bad, [(m.check_function_name, m.message) for m in bad]
+    with NWBHDF5IO(str(path), "r") as io:
+        nwb = io.read()
+        assert nwb.identifier == rec.cache_key
+        assert ms.Spec.from_json(nwb.notes) == rec.spec
+        series = nwb.acquisition["OnePhotonSeries"]
+        np.testing.assert_array_equal(series.data[:], rec.observed)
+        assert series.rate == rec.spec.frame_rate_hz
+        plane = series.imaging_plane
+        assert list(plane.grid_spacing[:]) == [rec.spec.observed_pixel_um] * 2
+        ophys = nwb.processing["ophys"]
+        dff = ophys["Fluorescence"]["RoiResponseSeries"]
+        np.testing.assert_array_equal(dff.data[:], rec.calcium_dff.T)
+        cells = ophys["ImageSegmentation"]["PlaneSegmentation"]
+        fp = rec.footprints.tocsr()
+        h, w = rec.observed.shape[1:]
+        for k in (0, len(rec.peak_snr) // 2, len(rec.peak_snr) - 1):
+            mask = cells["pixel_mask"][k]
+            lo, hi = fp.indptr[k], fp.indptr[k + 1]
+            expected = [(i % w, i // w, v) for i, v in zip(fp.indices[lo:hi], fp.data[lo:hi])]
+            got = [(int(x), int(y), float(v)) for x, y, v in mask]
+            want = [(int(x), int(y), float(v)) for x, y, v in expected] or [(0, 0, 0.0)]
+            assert got == want, k
+        np.testing.assert_array_equal(cells["detectable"][:], rec.detectable)
+        spikes = ophys["spikes"]
+        t = rec.truth
+        for k in (0, 5):
+            want = t["spikes_times"][t["spikes_indptr"][k] : t["spikes_indptr"][k + 1]]
+            np.testing.assert_array_equal(spikes["spike_times"][k], want)
+        np.testing.assert_array_equal(ophys["motion"].data[:], rec.motion_px)
+    # An existing file is not overwritten.
+    before = path.read_bytes()
+    with pytest.raises(FileExistsError):
+        rec.to_nwb(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.nwb"]

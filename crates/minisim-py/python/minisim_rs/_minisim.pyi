@@ -43,6 +43,9 @@ class Spec:
         """(height, width) in pixels."""
     @property
     def frame_rate_hz(self) -> float: ...
+    @property
+    def observed_pixel_um(self) -> float:
+        """Pixel size of the observed frames, µm."""
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -77,6 +80,10 @@ class Recording:
     @property
     def perf(self) -> Optional[dict[str, float]]:
         """Seconds per pipeline phase with `simulate(..., perf=True)`."""
+    def to_xarray(self) -> Any:
+        """xarray.DataArray (frame, height, width) sharing `observed`; spec in attrs."""
+    def to_nwb(self, path: Union[str, PathLike[str]]) -> None:
+        """NWB file (pynwb): OnePhotonSeries, PlaneSegmentation, ΔF/F, spikes, motion."""
     def save(self, dir: Union[str, PathLike[str]]) -> None: ...
     @staticmethod
     def load(dir: Union[str, PathLike[str]]) -> Recording: ...
