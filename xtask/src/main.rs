@@ -5,6 +5,7 @@
 //!   [--peer-spec PY.json]… [--reps N]]`
 
 mod bench;
+mod binding;
 mod extractors;
 mod figures;
 mod peer;
@@ -114,6 +115,19 @@ enum Task {
     /// Regenerate every image under docs/img/ (previews; a report screenshot with
     /// Chromium) with the release minisim-cli.
     Figures,
+    /// The Python package's cost over the Rust API: wall time and peak RSS of
+    /// `simulate` in child processes (run it with --release; needs target/py-venv).
+    Binding {
+        /// Frames of the render.
+        #[arg(long, default_value_t = 2000)]
+        frames: u64,
+        /// Field of view, px (square).
+        #[arg(long, default_value_t = 512)]
+        size: u32,
+        /// Repetitions (best of each is compared).
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
     /// (internal) One benchmark measurement in a fresh process.
     #[command(hide = true)]
     BenchRun {
@@ -341,6 +355,7 @@ fn main() -> ExitCode {
             out,
         } => realism_task(preset, spec, frames, out),
         Task::Figures => figures::figures(),
+        Task::Binding { frames, size, reps } => binding::binding(frames, size, reps),
         Task::Extractors {
             preset,
             fov,
