@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use minisim::sweeps::slurm::{self, ScriptInput, SlurmOptions};
 use minisim::sweeps::{
-    Format, Gathered, JobRecord, Plan, PointEvent, RunDir, RunOptions, Shard, gather, run,
-    run_shard_into, write_rows,
+    Format, Gathered, JobRecord, Plan, PointEvent, RunDir, RunOptions, Shard, SlurmDefaults,
+    gather, run, run_shard_into, write_rows,
 };
 
 use crate::failure::usage;
@@ -60,22 +60,23 @@ pub struct SweepArgs {
     /// With --slurm: the time limit per task (HH:MM:SS, D-HH:MM, …).
     #[arg(long, requires = "slurm")]
     time: Option<String>,
-    /// With --slurm: CPUs per task; each task runs this many points at once.
-    #[arg(long, default_value_t = 1, requires = "slurm")]
-    cpus_per_task: usize,
+    /// With --slurm: CPUs per task; each task runs this many points at once (default 1).
+    #[arg(long, requires = "slurm")]
+    cpus_per_task: Option<usize>,
     /// With --slurm: memory per task (e.g. 8G).
     #[arg(long, requires = "slurm")]
     mem: Option<String>,
-    /// With --slurm: the job name.
-    #[arg(long, default_value = "minisim-sweep", requires = "slurm")]
-    job_name: String,
+    /// With --slurm: the job name (default minisim-sweep).
+    #[arg(long, requires = "slurm")]
+    job_name: Option<String>,
     /// With --slurm: the minisim-cli the tasks run (default: this one).
     #[arg(long, requires = "slurm")]
     exe: Option<PathBuf>,
     /// With --slurm: print the sbatch script and change nothing.
     #[arg(long, requires = "slurm")]
     dry_run: bool,
-    /// With --slurm: resubmit only the shards of --run-dir that lack rows.
+    /// With --slurm: resubmit only the shards of --run-dir that lack rows, with the
+    /// first submission's options (and cache and executable) unless given again.
     #[arg(long, requires = "slurm")]
     resume: bool,
 }
@@ -343,27 +344,51 @@ fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
 }
 
 fn submit(a: &SweepArgs, file: &Path, plan: &Plan) -> anyhow::Result<()> {
+    let run_path = absolute(a.run_dir.as_deref().expect("clap requires --run-dir"))?;
+    let has_run = run_path.join(minisim::sweeps::RUN_FILE).exists();
+    // A resumed run's first submission supplies what is not given again.
+    let stored = if a.resume && has_run {
+        RunDir::open(&run_path)?.slurm_defaults()?
+    } else {
+        None
+    };
     let options = SlurmOptions {
         array_size: a.array_size,
-        partition: a.partition.clone(),
-        time: a.time.clone(),
-        cpus_per_task: a.cpus_per_task,
-        mem: a.mem.clone(),
-        job_name: a.job_name.clone(),
+        partition: a
+            .partition
+            .clone()
+            .or_else(|| stored.as_ref().and_then(|d| d.partition.clone())),
+        time: a
+            .time
+            .clone()
+            .or_else(|| stored.as_ref().and_then(|d| d.time.clone())),
+        cpus_per_task: a
+            .cpus_per_task
+            .or(stored.as_ref().map(|d| d.cpus_per_task))
+            .unwrap_or(1),
+        mem: a
+            .mem
+            .clone()
+            .or_else(|| stored.as_ref().and_then(|d| d.mem.clone())),
+        job_name: a
+            .job_name
+            .clone()
+            .or_else(|| stored.as_ref().map(|d| d.job_name.clone()))
+            .unwrap_or_else(|| "minisim-sweep".into()),
     };
     options.validate()?;
-    let run_path = absolute(a.run_dir.as_deref().expect("clap requires --run-dir"))?;
-    let cache = match &a.cache {
-        Some(c) => absolute(c)?,
-        None => absolute(&minisim::cache_dir()?)?,
+    let cache = match (&a.cache, &stored) {
+        (Some(c), _) => absolute(c)?,
+        (None, Some(d)) => d.cache.clone(),
+        (None, None) => absolute(&minisim::cache_dir()?)?,
     };
-    let exe = match &a.exe {
-        Some(e) => absolute(e)?,
-        None => std::env::current_exe()
+    let exe = match (&a.exe, &stored) {
+        (Some(e), _) => absolute(e)?,
+        (None, Some(d)) => d.exe.clone(),
+        (None, None) => std::env::current_exe()
             .and_then(|p| p.canonicalize())
             .context("cannot find this program's path; pass --exe")?,
     };
-    let has_run = run_path.join(minisim::sweeps::RUN_FILE).exists();
     // The run directory (existing, or as it will be made) and the shards to submit.
     let (existing, shards, tasks) = if a.resume {
         if !has_run {
@@ -444,9 +469,25 @@ fn submit(a: &SweepArgs, file: &Path, plan: &Plan) -> anyhow::Result<()> {
         None => RunDir::create(&run_path, plan, shards)?,
     };
     let script = dir.next_script()?;
-    let submitted = minisim_io::atomic::write(&script, text.as_bytes())
-        .with_context(|| format!("{}: cannot write", script.display()))
-        .and_then(|()| Ok(slurm::submit(&script, dir.path())?));
+    let defaults = SlurmDefaults {
+        partition: options.partition.clone(),
+        time: options.time.clone(),
+        cpus_per_task: options.cpus_per_task,
+        mem: options.mem.clone(),
+        job_name: options.job_name.clone(),
+        cache: cache.clone(),
+        exe: exe.clone(),
+    };
+    let saved = if fresh {
+        dir.save_slurm_defaults(&defaults)
+    } else {
+        Ok(())
+    };
+    let submitted = saved.map_err(anyhow::Error::from).and_then(|()| {
+        minisim_io::atomic::write(&script, text.as_bytes())
+            .with_context(|| format!("{}: cannot write", script.display()))?;
+        Ok(slurm::submit(&script, dir.path())?)
+    });
     let job_id = match submitted {
         Ok(id) => id,
         Err(e) => {

@@ -226,3 +226,132 @@ fn a_failed_submission_leaves_no_run_and_resume_needs_one() {
         stderr(&o)
     );
 }
+
+/// With a stand-in `sbatch` and `squeue` on PATH: the submission records its job and
+/// Slurm settings, and `--resume` reuses them (cache and executable included) unless
+/// given again.
+#[test]
+fn resume_reuses_the_first_submissions_settings() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let bin = d.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // No other program is on PATH: the stand-ins use shell builtins only.
+    let sbatch = format!(
+        "#!/bin/sh\necho \"$@\" >> '{}'\necho 4242\n",
+        bin.join("sbatch.log").display()
+    );
+    for (name, body) in [
+        ("sbatch", sbatch.as_str()),
+        ("squeue", "#!/bin/sh\nexit 0\n"),
+    ] {
+        let p = bin.join(name);
+        std::fs::write(&p, body).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_minisim-cli"))
+            .args(args)
+            .current_dir(d)
+            .env("MINISIM_CACHE", d.join("cache"))
+            .env("PATH", &bin)
+            .output()
+            .unwrap()
+    };
+    let sweep = data("sweep-tiny.json");
+    let sweep = sweep.to_str().unwrap();
+    let o = run(&[
+        "sweep",
+        sweep,
+        "--slurm",
+        "--run-dir",
+        "run",
+        "--array-size",
+        "3",
+        "--time",
+        "01:00:00",
+        "--mem",
+        "2G",
+        "--partition",
+        "cpu",
+        "--cpus-per-task",
+        "2",
+        "--cache",
+        "shared-cache",
+        "--exe",
+        "/opt/minisim-cli",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "4242");
+    let log = std::fs::read_to_string(bin.join("sbatch.log")).unwrap();
+    assert!(
+        log.starts_with("--parsable ") && log.contains("slurm-1.sbatch"),
+        "{log}"
+    );
+    let jobs = std::fs::read_to_string(d.join("run/jobs.jsonl")).unwrap();
+    assert!(
+        jobs.contains("\"job_id\":\"4242\"") && jobs.contains("\"array\":\"1-3\""),
+        "{jobs}"
+    );
+
+    // Shard 1 done here; a resume without options resubmits shards 2 and 3 as before.
+    let o = run(&[
+        "sweep",
+        sweep,
+        "--run-dir",
+        "run",
+        "--shard",
+        "1/3",
+        "--cache",
+        "shared-cache",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "sweep",
+        sweep,
+        "--slurm",
+        "--run-dir",
+        "run",
+        "--resume",
+        "--dry-run",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = String::from_utf8_lossy(&o.stdout);
+    let cache = std::path::absolute(d.join("shared-cache")).unwrap();
+    for line in [
+        "#SBATCH --array=2-3\n".to_owned(),
+        "#SBATCH --time=01:00:00\n".into(),
+        "#SBATCH --mem=2G\n".into(),
+        "#SBATCH --partition=cpu\n".into(),
+        "#SBATCH --cpus-per-task=2\n".into(),
+        "exec /opt/minisim-cli sweep".to_owned(),
+        format!("--cache {}", cache.display()),
+    ] {
+        assert!(script.contains(&line), "{line:?} not in\n{script}");
+    }
+    // An option given again wins.
+    let o = run(&[
+        "sweep",
+        sweep,
+        "--slurm",
+        "--run-dir",
+        "run",
+        "--resume",
+        "--dry-run",
+        "--time",
+        "04:00:00",
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("#SBATCH --time=04:00:00\n"));
+    // A real resume submits and records the second job.
+    let o = run(&["sweep", sweep, "--slurm", "--run-dir", "run", "--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("run/slurm-2.sbatch").exists());
+    assert_eq!(
+        std::fs::read_to_string(d.join("run/jobs.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+}

@@ -33,6 +33,6 @@ pub use gather::{Duplicate, Gathered, gather};
 pub use metrics::metrics;
 pub use output::{Format, write_rows};
 pub use row::{REPRODUCIBLE, Row, columns, host};
-pub use run_dir::{JobRecord, RUN_FILE, RunDir, RunMeta, SHARD_ROWS, ShardRows};
+pub use run_dir::{JobRecord, RUN_FILE, RunDir, RunMeta, SHARD_ROWS, ShardRows, SlurmDefaults};
 pub use runner::{PointEvent, RunOptions, ShardReport, run, run_shard_into};
 pub use shard::Shard;

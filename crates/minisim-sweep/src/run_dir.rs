@@ -6,6 +6,7 @@
 //! RUN_DIR/rows/shard-K.jsonl  shard K's rows, one complete JSON line per finished point
 //! RUN_DIR/logs/             Slurm task logs (%A_%a.out)
 //! RUN_DIR/slurm-J.sbatch    the J-th submitted script; RUN_DIR/jobs.jsonl their job ids
+//! RUN_DIR/slurm.json        the first submission's Slurm settings (`--resume` defaults)
 //! ```
 //!
 //! A row is appended as one `write` of a whole line followed by `fdatasync`, and only
@@ -57,6 +58,27 @@ pub struct JobRecord {
     pub array: String,
     /// The script submitted (file name inside the run directory).
     pub script: String,
+}
+
+/// The Slurm settings of a run's first submission (`slurm.json`): what `--resume`
+/// uses for every option it is not given, so resubmitted shards run like the first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlurmDefaults {
+    /// `--partition`.
+    pub partition: Option<String>,
+    /// `--time`.
+    pub time: Option<String>,
+    /// `--cpus-per-task`.
+    pub cpus_per_task: usize,
+    /// `--mem`.
+    pub mem: Option<String>,
+    /// `--job-name`.
+    pub job_name: String,
+    /// The cache directory the tasks use (absolute).
+    pub cache: PathBuf,
+    /// The `minisim-cli` the tasks run (absolute).
+    pub exe: PathBuf,
 }
 
 /// An opened run directory.
@@ -306,6 +328,26 @@ impl RunDir {
             .open(&path)
             .and_then(|mut f| f.write_all(&line).and_then(|()| f.sync_data()))
             .map_err(|e| SweepError::io(&path, e))
+    }
+
+    /// The Slurm settings of the first submission, if it was submitted with `--slurm`.
+    pub fn slurm_defaults(&self) -> Result<Option<SlurmDefaults>, SweepError> {
+        let path = self.path.join("slurm.json");
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| SweepError::run_dir(&path, format!("not Slurm settings: {e}"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(SweepError::io(&path, e)),
+        }
+    }
+
+    /// Record the Slurm settings of the first submission (`slurm.json`, atomically).
+    pub fn save_slurm_defaults(&self, defaults: &SlurmDefaults) -> Result<(), SweepError> {
+        let path = self.path.join("slurm.json");
+        let mut text = serde_json::to_string_pretty(defaults).expect("settings serialise");
+        text.push('\n');
+        minisim_io::atomic::write(&path, text.as_bytes()).map_err(|e| SweepError::io(&path, e))
     }
 
     /// A fresh name for the next submitted script (`slurm-J.sbatch`).
