@@ -686,29 +686,43 @@ pub fn check_output_file(
     Ok(())
 }
 
-fn preview_cmd(a: PreviewArgs) -> anyhow::Result<()> {
-    check_output_file(&a.output, &["png", "svg"], "preview")?;
-    set_threads(a.threads)?;
-    let mut spec = a.spec.load()?;
-    if spec.acquisition().frames > a.frames {
+/// The spec of `spec` shortened to at most `frames` frames, rendered in memory with a
+/// frame progress bar (for the figure commands: `preview`, `report`).
+pub fn render_at_most(
+    spec: &SpecArgs,
+    frames: u64,
+    progress: bool,
+    force: bool,
+    perf: Option<Arc<PerfTracker>>,
+) -> anyhow::Result<minisim::Recording> {
+    let mut spec = spec.load()?;
+    if spec.acquisition().frames > frames {
         spec = spec
-            .with_override("acquisition.frames", serde_json::json!(a.frames))
+            .with_override("acquisition.frames", serde_json::json!(frames))
             .context("--frames")?;
     }
-    let bar = Arc::new(frame_bar(spec.acquisition().frames, !a.no_progress));
-    let progress = {
+    let bar = Arc::new(frame_bar(spec.acquisition().frames, progress));
+    let on_frames = {
         let bar = bar.clone();
         minisim::Progress(Arc::new(move |done| bar.set_position(done)))
     };
     let rec = simulate(
         &spec,
         &SimulateOptions {
-            memory_limit: memory_limit(a.force),
-            progress: Some(progress),
+            memory_limit: memory_limit(force),
+            progress: Some(on_frames),
+            perf,
             ..Default::default()
         },
     )?;
     bar.finish_and_clear();
+    Ok(rec)
+}
+
+fn preview_cmd(a: PreviewArgs) -> anyhow::Result<()> {
+    check_output_file(&a.output, &["png", "svg"], "preview")?;
+    set_threads(a.threads)?;
+    let rec = render_at_most(&a.spec, a.frames, !a.no_progress, a.force, None)?;
     let layout = preview::write(&rec, &a.output, &a.spec.describe(), a.outlines)?;
     if a.print_layout {
         println!("{}", layout.json());

@@ -12,11 +12,11 @@ use std::time::Instant;
 use anyhow::Context;
 use base64::Engine as _;
 use clap::Args;
-use minisim::{DETECTABLE_SNR, Movie, PerfTracker, Phase, Recording, SimulateOptions, simulate};
+use minisim::{DETECTABLE_SNR, Movie, PerfTracker, Phase, Recording};
 use ndarray::{Array2, Array3, Axis};
 use plotters::prelude::*;
 
-use crate::commands::{check_output_file, frame_bar, memory_limit};
+use crate::commands::{check_output_file, render_at_most};
 use crate::preview::{self, Outlines, bold, err, font};
 use crate::spec_input::{SpecArgs, set_threads};
 
@@ -502,29 +502,15 @@ pub fn report_cmd(a: ReportArgs) -> anyhow::Result<()> {
             (rec, format!("recording {}", dir.display()), None, None)
         }
         None => {
-            let mut spec = a.spec.load()?;
-            if spec.acquisition().frames > a.frames {
-                spec = spec
-                    .with_override("acquisition.frames", serde_json::json!(a.frames))
-                    .context("--frames")?;
-            }
-            let bar = Arc::new(frame_bar(spec.acquisition().frames, !a.no_progress));
-            let progress = {
-                let bar = bar.clone();
-                minisim::Progress(Arc::new(move |done| bar.set_position(done)))
-            };
             let perf = Arc::new(PerfTracker::new());
             let start = Instant::now();
-            let rec = simulate(
-                &spec,
-                &SimulateOptions {
-                    memory_limit: memory_limit(a.force),
-                    progress: Some(progress),
-                    perf: Some(perf.clone()),
-                    ..Default::default()
-                },
+            let rec = render_at_most(
+                &a.spec,
+                a.frames,
+                !a.no_progress,
+                a.force,
+                Some(perf.clone()),
             )?;
-            bar.finish_and_clear();
             let seconds = start.elapsed().as_secs_f64();
             (rec, a.spec.describe(), Some(perf), Some(seconds))
         }

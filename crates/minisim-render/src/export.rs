@@ -64,22 +64,8 @@ impl AxisMap {
         antialias: bool,
     ) -> Vec<Vec<f64>> {
         let s = if antialias && ratio > 1.0 { ratio } else { 1.0 };
-        let support = kernel_support(kernel) * s;
         (0..m)
-            .map(|i| {
-                let c = (i as f64 + 0.5) * ratio - 0.5;
-                let mut w = vec![0.0; n];
-                let (lo, hi) = ((c - support).floor() as i64, (c + support).ceil() as i64);
-                for j in lo..=hi {
-                    let k = kernel_at(kernel, (j as f64 - c) / s);
-                    if k != 0.0 {
-                        w[j.clamp(0, n as i64 - 1) as usize] += k;
-                    }
-                }
-                let sum: f64 = w.iter().sum();
-                w.iter_mut().for_each(|v| *v /= sum);
-                w
-            })
+            .map(|i| kernel_row(n, (i as f64 + 0.5) * ratio - 0.5, s, kernel))
             .collect()
     }
 
@@ -115,22 +101,8 @@ impl AxisMap {
     /// A uniform shift by `d` inputs: output i = input i + d interpolated with the
     /// kernel, edges clamped.
     fn shift(n: usize, d: f64, kernel: ExportKernel) -> AxisMap {
-        let support = kernel_support(kernel);
         let dense = (0..n)
-            .map(|i| {
-                let c = i as f64 + d;
-                let mut w = vec![0.0; n];
-                let (lo, hi) = ((c - support).floor() as i64, (c + support).ceil() as i64);
-                for j in lo..=hi {
-                    let k = kernel_at(kernel, j as f64 - c);
-                    if k != 0.0 {
-                        w[j.clamp(0, n as i64 - 1) as usize] += k;
-                    }
-                }
-                let sum: f64 = w.iter().sum();
-                w.iter_mut().for_each(|v| *v /= sum);
-                w
-            })
+            .map(|i| kernel_row(n, i as f64 + d, 1.0, kernel))
             .collect();
         Self::from_dense(n, dense)
     }
@@ -138,6 +110,24 @@ impl AxisMap {
     fn outputs(&self) -> usize {
         self.rows.len()
     }
+}
+
+/// The weights over `n` inputs of an output centred at input coordinate `c`: K((j − c)/s)
+/// for the inputs within the kernel's support (widened by `s`), those beyond the edges
+/// clamped onto the edge pixels, normalised to sum 1.
+fn kernel_row(n: usize, c: f64, s: f64, kernel: ExportKernel) -> Vec<f64> {
+    let support = kernel_support(kernel) * s;
+    let mut w = vec![0.0; n];
+    let (lo, hi) = ((c - support).floor() as i64, (c + support).ceil() as i64);
+    for j in lo..=hi {
+        let k = kernel_at(kernel, (j as f64 - c) / s);
+        if k != 0.0 {
+            w[j.clamp(0, n as i64 - 1) as usize] += k;
+        }
+    }
+    let sum: f64 = w.iter().sum();
+    w.iter_mut().for_each(|v| *v /= sum);
+    w
 }
 
 fn kernel_support(kernel: ExportKernel) -> f64 {
