@@ -331,3 +331,55 @@ def test_to_nwb_reads_back_and_passes_nwbinspector(tmp_path):
         rec.to_nwb(path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.nwb"]
+
+
+GOLDEN = ROOT / "crates" / "minisim-cli" / "tests" / "golden"
+
+
+def golden_error(case):
+    """The CLI's one-line error message of a golden case, without `error: `."""
+    line = next(l for l in (GOLDEN / f"{case}.txt").read_text().splitlines() if l.startswith("error: "))
+    return line[len("error: ") :]
+
+
+def test_video_and_render_errors_match_the_cli_table(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = ms.Spec.preset("quick")
+    cases = [
+        ("unknown-format", ms.VideoError, lambda: ms.simulate_video(spec, "x.gif", progress=False)),
+        ("unknown-codec", ms.VideoError, lambda: ms.simulate_video(spec, "x.avi", codec="XVID", progress=False)),
+        ("missing-output-dir", ms.VideoError, lambda: ms.simulate_video(spec, "no-such-dir/x.avi", progress=False)),
+        (
+            "stage-not-in-spec",
+            ms.RenderError,
+            lambda: ms.simulate(ms.Spec.from_json((DATA / "sensorless.json").read_text()), until="digitize"),
+        ),
+    ]
+    for case, exc, call in cases:
+        with pytest.raises(exc) as e:
+            call()
+        assert str(e.value) == golden_error(case), case
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_sweep_points_render_as_their_overrides(tmp_path):
+    base = small(15)
+    axes = {"steps.digitize.gain_dn_per_e": [0.25, 0.5], "seed": [3, 4]}
+    points = ms.sweep(base, axes)
+    for k, point in enumerate(points):
+        gain, seed = axes["steps.digitize.gain_dn_per_e"][k // 2], axes["seed"][k % 2]
+        direct = base.with_overrides({"steps.digitize.gain_dn_per_e": gain, "seed": seed})
+        assert point == direct and point.cache_key == direct.cache_key
+    # Rendered from the sweep, directly, through the cache, and by the CLI: one movie.
+    point = points[3]
+    a = ms.simulate(point)
+    b = ms.simulate_cached(point, cache_dir=tmp_path / "cache")
+    out = cli(
+        "simulate", "--preset", "quick", "--set", "acquisition.frames=15",
+        "--set", "steps.digitize.gain_dn_per_e=0.5", "--set", "seed=4", "-o", tmp_path / "rec", "--no-progress",
+    )
+    assert out.returncode == 0, out.stderr
+    np.testing.assert_array_equal(a.observed, b.observed)
+    np.testing.assert_array_equal(a.observed, np.load(tmp_path / "rec" / "observed.npy"))
+    for name, arr in a.truth.items():
+        np.testing.assert_array_equal(arr, b.truth[name], err_msg=name)
