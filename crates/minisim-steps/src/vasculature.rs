@@ -392,7 +392,12 @@ pub fn prepare(
         let reach = 1.5 * diameter_px * (1.0 + params.vasomotion_amplitude) + 3.0 * blur_px;
         let length = (p2[0] - p0[0]).hypot(p2[1] - p0[1]) + (p1[0] - p0[0]).hypot(p1[1] - p0[1]);
         let samples = (length * 2.0).ceil().max(2.0) as usize;
-        let mut best = vec![f32::INFINITY; canvas.len()];
+        // Per pixel, the offset (dy, dx) to the nearest curve sample, found on the
+        // squared distance (no square root in the loop); the distance is the `hypot`
+        // of that offset, computed once per pixel. Rounding is monotone, so this is
+        // the minimum over samples of `hypot(dy, dx) as f32` pixel for pixel.
+        let mut best_d2 = vec![f64::INFINITY; canvas.len()];
+        let mut best_off = vec![(0.0f64, 0.0f64); canvas.len()];
         let r = reach.ceil() as i64;
         for s in 0..=samples {
             let t = s as f64 / samples as f64;
@@ -400,22 +405,39 @@ pub fn prepare(
             let y = u * u * p0[0] + 2.0 * u * t * p1[0] + t * t * p2[0];
             let x = u * u * p0[1] + 2.0 * u * t * p1[1] + t * t * p2[1];
             let (iy, ix) = (y.floor() as i64, x.floor() as i64);
+            let (xa, xb) = (
+                (ix - r).max(0) as usize,
+                (ix + r).min(canvas.width as i64 - 1),
+            );
+            if xb < xa as i64 {
+                continue;
+            }
+            let xb = xb as usize;
             for py in (iy - r).max(0)..=(iy + r).min(canvas.height as i64 - 1) {
-                for px in (ix - r).max(0)..=(ix + r).min(canvas.width as i64 - 1) {
-                    let d = (py as f64 + 0.5 - y).hypot(px as f64 + 0.5 - x) as f32;
-                    let slot = &mut best[py as usize * canvas.width + px as usize];
-                    if d < *slot {
-                        *slot = d;
+                let dy = py as f64 + 0.5 - y;
+                let dyy = dy * dy;
+                let row = py as usize * canvas.width;
+                let d2s = &mut best_d2[row + xa..=row + xb];
+                let offs = &mut best_off[row + xa..=row + xb];
+                for (k, (slot, off)) in d2s.iter_mut().zip(offs.iter_mut()).enumerate() {
+                    let dx = (xa + k) as f64 + 0.5 - x;
+                    let d2 = dyy + dx * dx;
+                    if d2 < *slot {
+                        *slot = d2;
+                        *off = (dy, dx);
                     }
                 }
             }
         }
         let mut pixels = Vec::new();
         let mut distance_px = Vec::new();
-        for (i, &d) in best.iter().enumerate() {
-            if (d as f64) <= reach {
-                pixels.push(i as u32);
-                distance_px.push(d);
+        for (i, (&d2, &(dy, dx))) in best_d2.iter().zip(&best_off).enumerate() {
+            if d2.is_finite() {
+                let d = dy.hypot(dx) as f32;
+                if (d as f64) <= reach {
+                    pixels.push(i as u32);
+                    distance_px.push(d);
+                }
             }
         }
         vessels.push(Vessel {
