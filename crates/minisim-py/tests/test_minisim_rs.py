@@ -24,7 +24,7 @@ DATA = ROOT / "crates" / "minisim-cli" / "tests" / "data"
 def cli_path():
     env = os.environ.get("MINISIM_CLI")
     if env:
-        return Path(env)
+        return Path(env).resolve()  # tests run some commands from other directories
     for profile in ("release", "debug"):
         p = ROOT / "target" / profile / "minisim-cli"
         if p.exists():
