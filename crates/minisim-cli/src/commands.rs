@@ -233,7 +233,14 @@ pub struct PreviewArgs {
     /// Print the panel boxes (px) as JSON on stdout.
     #[arg(long, hide = true)]
     print_layout: bool,
-    /// Render at most this many frames for the preview.
+    #[command(flatten)]
+    render: FigureRender,
+}
+
+/// How the figure commands (`preview`, `report`) render a spec.
+#[derive(Debug, Args)]
+pub struct FigureRender {
+    /// Render at most this many frames.
     #[arg(long, default_value_t = 400)]
     frames: u64,
     /// Do not show a progress bar.
@@ -686,43 +693,48 @@ pub fn check_output_file(
     Ok(())
 }
 
-/// The spec of `spec` shortened to at most `frames` frames, rendered in memory with a
-/// frame progress bar (for the figure commands: `preview`, `report`).
-pub fn render_at_most(
-    spec: &SpecArgs,
-    frames: u64,
-    progress: bool,
-    force: bool,
-    perf: Option<Arc<PerfTracker>>,
-) -> anyhow::Result<minisim::Recording> {
-    let mut spec = spec.load()?;
-    if spec.acquisition().frames > frames {
-        spec = spec
-            .with_override("acquisition.frames", serde_json::json!(frames))
-            .context("--frames")?;
+impl FigureRender {
+    /// Set the thread count (once, before any render).
+    pub fn threads(&self) -> anyhow::Result<()> {
+        set_threads(self.threads)
     }
-    let bar = Arc::new(frame_bar(spec.acquisition().frames, progress));
-    let on_frames = {
-        let bar = bar.clone();
-        minisim::Progress(Arc::new(move |done| bar.set_position(done)))
-    };
-    let rec = simulate(
-        &spec,
-        &SimulateOptions {
-            memory_limit: memory_limit(force),
-            progress: Some(on_frames),
-            perf,
-            ..Default::default()
-        },
-    )?;
-    bar.finish_and_clear();
-    Ok(rec)
+
+    /// `spec` shortened to at most `frames` frames, rendered in memory with a frame
+    /// progress bar.
+    pub fn render(
+        &self,
+        spec: &SpecArgs,
+        perf: Option<Arc<PerfTracker>>,
+    ) -> anyhow::Result<minisim::Recording> {
+        let mut spec = spec.load()?;
+        if spec.acquisition().frames > self.frames {
+            spec = spec
+                .with_override("acquisition.frames", serde_json::json!(self.frames))
+                .context("--frames")?;
+        }
+        let bar = Arc::new(frame_bar(spec.acquisition().frames, !self.no_progress));
+        let on_frames = {
+            let bar = bar.clone();
+            minisim::Progress(Arc::new(move |done| bar.set_position(done)))
+        };
+        let rec = simulate(
+            &spec,
+            &SimulateOptions {
+                memory_limit: memory_limit(self.force),
+                progress: Some(on_frames),
+                perf,
+                ..Default::default()
+            },
+        )?;
+        bar.finish_and_clear();
+        Ok(rec)
+    }
 }
 
 fn preview_cmd(a: PreviewArgs) -> anyhow::Result<()> {
     check_output_file(&a.output, &["png", "svg"], "preview")?;
-    set_threads(a.threads)?;
-    let rec = render_at_most(&a.spec, a.frames, !a.no_progress, a.force, None)?;
+    a.render.threads()?;
+    let rec = a.render.render(&a.spec, None)?;
     let layout = preview::write(&rec, &a.output, &a.spec.describe(), a.outlines)?;
     if a.print_layout {
         println!("{}", layout.json());

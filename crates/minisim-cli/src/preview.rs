@@ -13,7 +13,7 @@ use std::sync::Once;
 
 use anyhow::{Context, anyhow};
 use minisim::{Movie, Recording};
-use ndarray::{Array2, Axis};
+use ndarray::{Array2, Array3, Axis};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -220,10 +220,15 @@ fn outline_edges(rec: &Recording, cell: usize, w: usize, mask: &mut [bool], out:
 }
 
 impl Figure {
-    fn new(rec: &Recording, source: &str, outlines: Outlines) -> anyhow::Result<Figure> {
-        let (frames, unit) = match &rec.observed {
-            Movie::Counts(c) => (c.mapv(|v| v as f32), "counts (DN)"),
-            Movie::Intensity(i) => (i.clone(), "e⁻ per pixel"),
+    fn new(
+        rec: &Recording,
+        frames: &Array3<f32>,
+        source: &str,
+        outlines: Outlines,
+    ) -> anyhow::Result<Figure> {
+        let unit = match &rec.observed {
+            Movie::Counts(_) => "counts (DN)",
+            Movie::Intensity(_) => "e⁻ per pixel",
         };
         let (t, h, w) = frames.dim();
         anyhow::ensure!(t > 0, "the recording has no frames to preview");
@@ -648,16 +653,25 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The preview of `rec` as PNG or SVG bytes, and its layout. `source` names the spec
-/// in the caption.
+/// The observed movie as `f32` (counts, or e⁻ without a sensor).
+pub fn movie_f32(rec: &Recording) -> Array3<f32> {
+    match &rec.observed {
+        Movie::Counts(c) => c.mapv(|v| v as f32),
+        Movie::Intensity(i) => i.clone(),
+    }
+}
+
+/// The preview of `rec` (whose movie as `f32` is `movie`) as PNG or SVG bytes, and its
+/// layout. `source` names the spec in the caption.
 pub fn render(
     rec: &Recording,
+    movie: &Array3<f32>,
     source: &str,
     outlines: Outlines,
     svg: bool,
 ) -> anyhow::Result<(Vec<u8>, Layout)> {
     register_fonts();
-    let fig = Figure::new(rec, source, outlines)?;
+    let fig = Figure::new(rec, movie, source, outlines)?;
     let (_, h, w) = rec.observed.shape();
     let layout = Layout::new(h, w);
     let bytes = if svg {
@@ -705,7 +719,7 @@ pub fn write(
     let svg = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-    let (bytes, layout) = render(rec, source, outlines, svg)?;
+    let (bytes, layout) = render(rec, &movie_f32(rec), source, outlines, svg)?;
     minisim_io::atomic::write(path, &bytes)
         .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(layout)

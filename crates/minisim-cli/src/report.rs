@@ -16,9 +16,9 @@ use minisim::{DETECTABLE_SNR, Movie, PerfTracker, Phase, Recording};
 use ndarray::{Array2, Array3, Axis};
 use plotters::prelude::*;
 
-use crate::commands::{check_output_file, render_at_most};
+use crate::commands::{FigureRender, check_output_file};
 use crate::preview::{self, Outlines, bold, err, font};
-use crate::spec_input::{SpecArgs, set_threads};
+use crate::spec_input::SpecArgs;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -29,21 +29,11 @@ pub struct ReportArgs {
     /// Output page (.html).
     #[arg(short, long, value_name = "HTML")]
     output: PathBuf,
-    /// Frames rendered for a spec (at most).
-    #[arg(long, default_value_t = 400)]
-    frames: u64,
     /// Which cells get outlines in the preview.
     #[arg(long, value_enum, default_value = "detectable")]
     outlines: Outlines,
-    /// Do not show a progress bar.
-    #[arg(long)]
-    no_progress: bool,
-    /// Worker threads (default: every core).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Skip the memory check made before rendering.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    render: FigureRender,
 }
 
 fn escape(s: &str) -> String {
@@ -58,14 +48,6 @@ fn data_png(bytes: &[u8]) -> String {
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     )
-}
-
-/// The movie as f32 (counts or e⁻).
-fn frames_f32(rec: &Recording) -> Array3<f32> {
-    match &rec.observed {
-        Movie::Counts(c) => c.mapv(|v| v as f32),
-        Movie::Intensity(i) => i.clone(),
-    }
 }
 
 /// Eight frames spread over the recording, each a small grey PNG on one display range.
@@ -213,7 +195,8 @@ struct Budget {
     cells_e: Option<f64>,
 }
 
-fn median(mut v: Vec<f32>) -> Option<f64> {
+/// The median (upper middle) of `v`, reordering it.
+fn median(v: &mut [f32]) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
@@ -235,7 +218,7 @@ fn budget(rec: &Recording, movie: &Array3<f32>) -> Budget {
             for (k, v) in column.iter_mut().enumerate() {
                 *v = movie[[k, y, x]];
             }
-            resting[y * w + x] = ((median(column.clone()).unwrap_or(0.0) - black) / gain) as f32;
+            resting[y * w + x] = ((median(&mut column).unwrap_or(0.0) - black) / gain) as f32;
         }
     }
     let fp = &rec.truth.footprints;
@@ -266,10 +249,10 @@ fn budget(rec: &Recording, movie: &Array3<f32>) -> Budget {
             .collect()
     };
     Budget {
-        background_e: median(pick(&covered, false))
-            .or_else(|| median(resting.clone()))
+        background_e: median(&mut pick(&covered, false))
+            .or_else(|| median(&mut resting.clone()))
             .unwrap_or(0.0),
-        cells_e: median(pick(&core, true)),
+        cells_e: median(&mut pick(&core, true)),
     }
 }
 
@@ -300,7 +283,7 @@ fn page(
     perf: Option<&PerfTracker>,
     seconds: Option<f64>,
 ) -> anyhow::Result<String> {
-    let movie = frames_f32(rec);
+    let movie = preview::movie_f32(rec);
     let (t, h, w) = movie.dim();
     anyhow::ensure!(t > 0, "the recording has no frames to report on");
     let spec = &rec.spec;
@@ -319,7 +302,7 @@ fn page(
     let in_focus = count(&|c| cells.in_fov[c] && cells.in_focus[c]);
     let detectable = count(&|c| cells.in_fov[c] && cells.detectable[c]);
 
-    let (figure, _) = preview::render(rec, source, outlines, false)?;
+    let (figure, _) = preview::render(rec, &movie, source, outlines, false)?;
     let strip = frame_strip(&movie, fps)?;
     let histogram = snr_histogram(rec)?;
     let budget = budget(rec, &movie);
@@ -485,7 +468,7 @@ fn page(
 
 pub fn report_cmd(a: ReportArgs) -> anyhow::Result<()> {
     check_output_file(&a.output, &["html"], "report")?;
-    set_threads(a.threads)?;
+    a.render.threads()?;
     let from_dir = a.spec.spec.as_ref().filter(|p| p.is_dir()).cloned();
     let (rec, source, perf, seconds) = match from_dir {
         Some(dir) => {
@@ -504,13 +487,7 @@ pub fn report_cmd(a: ReportArgs) -> anyhow::Result<()> {
         None => {
             let perf = Arc::new(PerfTracker::new());
             let start = Instant::now();
-            let rec = render_at_most(
-                &a.spec,
-                a.frames,
-                !a.no_progress,
-                a.force,
-                Some(perf.clone()),
-            )?;
+            let rec = a.render.render(&a.spec, Some(perf.clone()))?;
             let seconds = start.elapsed().as_secs_f64();
             (rec, a.spec.describe(), Some(perf), Some(seconds))
         }
