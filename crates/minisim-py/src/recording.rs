@@ -102,6 +102,17 @@ impl PyRecording {
         self.rec.cache_key.clone()
     }
 
+    /// The movies of the stages listed in `output.snapshot_stages`, by stage name
+    /// (frames × height × width, `float32`, copies).
+    #[getter]
+    fn snapshots<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (kind, a) in &self.rec.snapshots {
+            d.set_item(kind.name(), a.clone().into_pyarray(py))?;
+        }
+        Ok(d)
+    }
+
     /// Every ground-truth array by its on-disk name (docs/recording-format.md):
     /// `cells_*` columns, `footprints_*` CSR parts, `calcium_dff`, `motion_px`, … (copies).
     #[getter]

@@ -42,6 +42,32 @@ impl PySpec {
             .map_err(|e| spec_err(py, &e))
     }
 
+    /// Translate a spec of the Python minisim (py-minisim 1.0.x: JSON text or a dict
+    /// as `Spec.model_dump()` gives) into a minisim spec. Returns the spec and one
+    /// `(path, reason)` pair per py-minisim field that is not (or not exactly) carried
+    /// over; docs/py-minisim.md has the mapping.
+    #[staticmethod]
+    fn from_py_minisim(
+        py: Python<'_>,
+        spec: &Bound<'_, PyAny>,
+    ) -> PyResult<(Self, Vec<(String, String)>)> {
+        let text = match spec.extract::<String>() {
+            Ok(text) => text,
+            Err(_) => json_value(py, spec)?.to_string(),
+        };
+        let imported = Spec::from_py_minisim_json(&text).map_err(|e| spec_err(py, &e))?;
+        Ok((
+            PySpec {
+                inner: imported.spec,
+            },
+            imported
+                .unmapped
+                .into_iter()
+                .map(|u| (u.path, u.reason))
+                .collect(),
+        ))
+    }
+
     /// A built-in preset: a hardware preset (`"ucla-v4"`, `"nvista3"`, …) or
     /// `"SCOPE+REGION"` (`"miniscope-v4+ca1"`).
     #[staticmethod]

@@ -24,6 +24,7 @@ mod error;
 mod export;
 mod overrides;
 mod presets;
+mod py_focus;
 mod py_minisim;
 mod spec;
 pub mod steps;

@@ -18,6 +18,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::error::SpecError;
+use crate::py_focus::{self, Activity, Falloff, Layer, Scan};
 use crate::spec::{Output, Spec, SpecDraft};
 use crate::steps::{
     Calcium, CellBleaching, Composite, Digitize, Leakage, Locomotion, Morphology, MotionCrop,
@@ -204,9 +205,13 @@ fn note(out: &mut Vec<Unmapped>, path: impl Into<String>, reason: impl Into<Stri
     });
 }
 
-/// Per-frame probability at `fps` → rate, Hz.
+/// Per-frame switching probability of py-minisim's frame-stepped gate → the rate of
+/// minisim's continuous-time gate, Hz. py's dwell is geometric with mean 1/p frames
+/// (a state entered holds for at least its frame), so p·fps keeps the mean dwell and
+/// the stationary active share p_qa/(p_qa + p_aq); −ln(1 − p)·fps would match the
+/// per-frame survival instead and shorten bouts by ~½ frame (16 % at p = 0.3).
 fn rate_hz(p_per_frame: f64, fps: f64) -> f64 {
-    -(1.0 - p_per_frame.clamp(0.0, 1.0 - 1e-12)).ln() * fps
+    p_per_frame.clamp(0.0, 1.0) * fps
 }
 
 /// py-minisim's radial falloff 1 − (1 − falloff)·(r/r_corner)^exponent evaluated at
@@ -220,8 +225,18 @@ fn edge_level(falloff: f64, exponent: f64, fov_um: [f64; 2]) -> f64 {
 /// What the py-minisim acquisition block says, in minisim's terms.
 struct Rig {
     fps: f64,
+    frames: u64,
+    fov_px: [u32; 2],
+    pixel_um: f64,
     fov_um: [f64; 2],
     qe: f64,
+    na: f64,
+    emission_nm: f64,
+    curvature_um: Option<f64>,
+    mfp_um: f64,
+    blur_per_um: f64,
+    /// The focal depth when the spec gives a number; `None` for `"auto"`.
+    focal_um: Option<f64>,
     sensor: Digitize,
 }
 
@@ -241,7 +256,7 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
             SpecError::at("seed", format!("must be a non-negative integer (got {v})"))
         })?,
     };
-    let (acquisition, rig) = acquisition(&mut top, &mut out)?;
+    let (mut acquisition, rig) = acquisition(&mut top, &mut out)?;
     let mut output = Obj::new("output", top.raw("output"))?;
     let snapshots = output.flag("save_intermediates", false)?;
     if output.raw("store_dtype").is_some() {
@@ -263,8 +278,12 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
     let mut steps: Vec<Step> = Vec::new();
     let mut photons_per_unit = 100.0;
     let mut has_sensor = false;
+    let mut has_optics = false;
     let mut leakage_level: Option<f64> = None;
-    let mut expression_sigma: Option<f64> = None;
+    let mut activity: Option<Activity> = None;
+    let mut layers: Vec<Layer> = Vec::new();
+    let mut falloffs: Vec<Falloff> = Vec::new();
+    let mut margin_px = 0;
     let mut bleaching: Option<CellBleaching> = None;
     let mut illumination_edge: Option<f64> = None;
     for (i, step) in steps_list.iter().enumerate() {
@@ -276,18 +295,19 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
         let mut s = Obj::new(format!("steps.{kind}"), Some(step))?;
         s.raw("kind");
         match kind.as_str() {
-            "place_neurons" => steps.push(Step::PlaceNeurons(place_neurons(
-                &mut s, step, &rig, &mut out,
-            )?)),
+            "place_neurons" => {
+                let (p, l) = place_neurons(&mut s, step, &rig, &mut out)?;
+                layers = l;
+                steps.push(Step::PlaceNeurons(p));
+            }
             "cell_activity" => {
-                let (spikes, calcium, composite, sigma) = cell_activity(&mut s, &rig, &mut out)?;
-                expression_sigma = Some(sigma);
+                let (spikes, calcium, a) = cell_activity(&mut s, &rig, &mut out)?;
+                activity = Some(a);
                 steps.push(Step::Spikes(spikes));
                 steps.push(Step::Calcium(calcium));
-                steps.extend(composite.map(Step::Composite));
             }
             // Per-cell blur and attenuation are part of minisim's composite step.
-            "optics" => {}
+            "optics" => has_optics = true,
             "composite" => {
                 if !steps.iter().any(|s| s.kind() == StepKind::Composite) {
                     steps.push(Step::Composite(Composite::default()));
@@ -296,12 +316,29 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
             "bleaching" => bleaching = Some(cell_bleaching(&mut s)?),
             "neuropil" => steps.push(Step::Neuropil(neuropil(&mut s, &mut out)?)),
             "vasculature" => steps.extend(vasculature(&mut s, &mut out)?.map(Step::Vasculature)),
-            "brain_motion" => steps.push(Step::MotionCrop(brain_motion(&mut s, &rig, &mut out)?)),
-            "illumination_profile" => {
-                illumination_edge = Some(illumination_profile(&mut s, &rig, &mut out)?);
+            "brain_motion" => {
+                let m = brain_motion(&mut s, &rig, &mut out)?;
+                let max_um = match &m.trajectory_um {
+                    Some(path) => path
+                        .iter()
+                        .fold(0.0_f64, |a, p| a.max(p[0].abs()).max(p[1].abs())),
+                    None => m.max_shift_um,
+                };
+                let px = max_um / rig.pixel_um;
+                margin_px = if px > 0.0 { px.ceil() as u32 + 1 } else { 0 };
+                steps.push(Step::MotionCrop(m));
             }
-            "vignette" => steps.push(Step::Vignette(vignette(&mut s, &rig, &mut out)?)),
-            "leakage" => leakage_level = Some(leakage(&mut s, &mut out)?),
+            "illumination_profile" => {
+                let (edge, f) = illumination_profile(&mut s, &rig, &mut out)?;
+                illumination_edge = Some(edge);
+                falloffs.push(f);
+            }
+            "vignette" => {
+                let (v, f) = vignette(&mut s, &rig, &mut out)?;
+                falloffs.push(f);
+                steps.push(Step::Vignette(v));
+            }
+            "leakage" => leakage_level = Some(leakage(&mut s, &rig, &mut out)?),
             "sensor" => {
                 has_sensor = true;
                 if let Some(p) = sensor(&mut s, &mut out)? {
@@ -334,13 +371,65 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
             })),
         }
     }
-    if let Some(sigma) = expression_sigma {
-        for step in &mut steps {
-            if let Step::PlaceNeurons(p) = step {
-                for pop in p.populations.iter_mut().flatten() {
-                    pop.expression_sigma = Some(sigma);
-                }
+    // The focal plane: a number as given, or py-minisim's "auto" evaluated here.
+    let focal_um = match rig.focal_um {
+        Some(f) => f,
+        None => {
+            let f = match (activity, has_sensor && has_optics) {
+                (Some(a), true) => py_focus::focal_depth(&Scan {
+                    seed,
+                    fps: rig.fps,
+                    frames: rig.frames,
+                    fov_px: rig.fov_px,
+                    pixel_um: rig.pixel_um,
+                    margin_px,
+                    na: rig.na,
+                    emission_nm: rig.emission_nm,
+                    curvature_um: rig.curvature_um,
+                    mfp_um: rig.mfp_um,
+                    blur_per_um: rig.blur_per_um,
+                    photons: photons_per_unit,
+                    qe: rig.qe,
+                    read_e: rig.sensor.read_noise_e,
+                    falloffs: falloffs.clone(),
+                    layers: layers.clone(),
+                    activity: a,
+                }),
+                _ => py_focus::median_depth(&layers),
+            };
+            note(
+                &mut out,
+                "acquisition.focal_depth_in_tissue_um",
+                format!(
+                    "\"auto\" resolved to {f:.1} µm by py-minisim's own objective (most cells with transient SNR ≥ 3 over 96 planes; the median depth without a sensor) on a representative population; py-minisim's choice varies from seed to seed"
+                ),
+            );
+            f
+        }
+    };
+    acquisition.optics.focal_depth_um = FocalDepth::Um(focal_um);
+    // py-minisim's tissue is its canvas: the FOV plus the motion margin.
+    let tissue_margin_um = margin_px as f64 * rig.pixel_um;
+    let expression_sigma = activity.map(|a| (1.0 + a.brightness_cv * a.brightness_cv).ln().sqrt());
+    for step in &mut steps {
+        if let Step::PlaceNeurons(p) = step {
+            p.tissue_margin_um = Some(tissue_margin_um);
+            for pop in p.populations.iter_mut().flatten() {
+                pop.expression_sigma = expression_sigma;
             }
+        } else if let Step::Composite(c) = step {
+            *c = py_composite(
+                c,
+                activity.map_or(1.0, |a| a.f0),
+                expression_sigma.unwrap_or(0.0),
+                has_optics.then_some((rig.na, focal_um / rig.mfp_um)),
+            );
+        } else if let Step::Neuropil(n) = step {
+            // py's background: amplitude × the mean of peak-normalised fields
+            // (E = 1/2 by the field's symmetry) × a mean-1 envelope; minisim's
+            // envelope has mean 1 + coupling × mean ΔF/F of the cells.
+            let dff = activity.map_or(0.0, |a| a.mean_dff());
+            n.amplitude *= PY_FIELD_MEAN / (1.0 + n.population_coupling * dff);
         }
     }
     if has_sensor {
@@ -396,6 +485,41 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
         spec,
         unmapped: out,
     })
+}
+
+/// Saturation ΔF/F standing in for py-minisim's linear indicator (Hill n = 2: 0.02 %
+/// below linear at ΔF/F 20).
+const PY_LINEAR_SATURATION: f64 = 1000.0;
+
+/// Expected mean of one of py-minisim's peak-normalised neuropil fields: the field of
+/// −noise is one minus the field of noise, so the mean is 1/2 in expectation.
+const PY_FIELD_MEAN: f64 = 0.5;
+
+/// The composite that gives a cell py-minisim's light: f0 (× the expression, mean 1 in
+/// py, median 1 in minisim) × NA² collection × e^{−depth/ℓ}, all of it in the cell's
+/// footprint (py-minisim's scattered light is lost, not a halo), over a filled disc. minisim states the
+/// brightness at the focal plane, so the surface-referenced e^{−F/ℓ} goes into it.
+/// `optics`: `(NA, F/ℓ)` when py's optics step runs.
+fn py_composite(
+    c: &Composite,
+    f0: f64,
+    expression_sigma: f64,
+    optics: Option<(f64, f64)>,
+) -> Composite {
+    let median_to_mean = (-0.5 * expression_sigma * expression_sigma).exp();
+    let (collection, attenuation) =
+        optics.map_or((1.0, 1.0), |(na, depth)| (na * na, (-depth).exp()));
+    Composite {
+        resting_brightness: f0 * median_to_mean * collection * attenuation,
+        // py-minisim's somata are filled discs (no dark nucleus).
+        nucleus_brightness: 1.0,
+        scatter_collection: if optics.is_some() {
+            0.0
+        } else {
+            c.scatter_collection
+        },
+        ..c.clone()
+    }
 }
 
 /// A py-minisim count (pixels, bits) as an integer, or an error at its path.
@@ -456,8 +580,8 @@ fn acquisition(
     let mut tissue = Obj::new("acquisition.tissue", acq.raw("tissue"))?;
     let mfp_ex = tissue.num("scatter_mfp_excitation_um", 600.0)?;
     let mfp_em = tissue.num("scatter_mfp_emission_um", 100.0)?;
+    let blur_per_um = tissue.num("scatter_blur_per_um", 0.05)?;
     if tissue.is_set("scatter_blur_per_um") {
-        tissue.raw("scatter_blur_per_um");
         note(
             out,
             "acquisition.tissue.scatter_blur_per_um",
@@ -466,14 +590,8 @@ fn acquisition(
     }
     tissue.finish(out);
     acq.finish(out);
-    if focal.is_none() {
-        note(
-            out,
-            "acquisition.focal_depth_in_tissue_um",
-            "\"auto\" is the median cell depth in py-minisim; minisim's \"auto\" picks the plane with the most expected detectable cells",
-        );
-    }
     let pixel_um = pitch / magnification;
+    let mfp_um = 1.0 / (1.0 / mfp_ex + 1.0 / mfp_em);
     let acquisition = Acquisition {
         frames: (duration_s * fps).round().max(1.0) as u64,
         frame_rate_hz: fps,
@@ -482,7 +600,7 @@ fn acquisition(
         optics: Optics {
             na,
             emission_nm,
-            scattering_length_um: 1.0 / (1.0 / mfp_ex + 1.0 / mfp_em),
+            scattering_length_um: mfp_um,
             focal_depth_um: focal.map_or(FocalDepth::Auto, FocalDepth::Um),
             field_curvature_radius_um: curvature,
             ..Optics::default()
@@ -491,8 +609,17 @@ fn acquisition(
     };
     let rig = Rig {
         fps,
+        frames: acquisition.frames,
+        fov_px: [height, width],
+        pixel_um,
         fov_um: [height as f64 * pixel_um, width as f64 * pixel_um],
         qe,
+        na,
+        emission_nm,
+        curvature_um: curvature,
+        mfp_um,
+        blur_per_um,
+        focal_um: focal,
         sensor: Digitize {
             bit_depth,
             gain_dn_per_e: gain,
@@ -514,37 +641,40 @@ fn place_neurons(
     step: &Value,
     rig: &Rig,
     out: &mut Vec<Unmapped>,
-) -> Result<PlaceNeurons, SpecError> {
-    let pops: Vec<(Population, [f64; 2])> = match step.get("populations").filter(|v| !v.is_null()) {
-        Some(list) => {
-            s.raw("populations");
-            let list = list.as_array().ok_or_else(|| {
-                SpecError::at("steps.place_neurons.populations", "must be a list")
-            })?;
-            let mut pops = Vec::new();
-            for (k, p) in list.iter().enumerate() {
-                let mut o = Obj::new(format!("steps.place_neurons.populations[{k}]"), Some(p))?;
-                pops.push(population(&mut o, rig.fov_um)?);
-                o.finish(out);
+) -> Result<(PlaceNeurons, Vec<Layer>), SpecError> {
+    // `populations: null` is py-minisim's default: the step is the one population.
+    s.used.push("populations");
+    let pops: Vec<(Population, [f64; 2], Layer)> =
+        match step.get("populations").filter(|v| !v.is_null()) {
+            Some(list) => {
+                s.raw("populations");
+                let list = list.as_array().ok_or_else(|| {
+                    SpecError::at("steps.place_neurons.populations", "must be a list")
+                })?;
+                let mut pops = Vec::new();
+                for (k, p) in list.iter().enumerate() {
+                    let mut o = Obj::new(format!("steps.place_neurons.populations[{k}]"), Some(p))?;
+                    pops.push(population(&mut o, rig.fov_um)?);
+                    o.finish(out);
+                }
+                // Step-level population fields are ignored by py-minisim here.
+                s.used.extend([
+                    "density_per_mm3",
+                    "soma_radius_um",
+                    "irregularity",
+                    "morphology",
+                    "dendrite_length_um",
+                    "dendrite_width_um",
+                    "depth_range_um",
+                    "min_distance_um",
+                    "positions_um",
+                ]);
+                pops
             }
-            // Step-level population fields are ignored by py-minisim here.
-            s.used.extend([
-                "density_per_mm3",
-                "soma_radius_um",
-                "irregularity",
-                "morphology",
-                "dendrite_length_um",
-                "dendrite_width_um",
-                "depth_range_um",
-                "min_distance_um",
-                "positions_um",
-            ]);
-            pops
-        }
-        None => vec![population(s, rig.fov_um)?],
-    };
+            None => vec![population(s, rig.fov_um)?],
+        };
     let mut dendrites: Option<[f64; 2]> = None;
-    for (k, (p, d)) in pops.iter().enumerate() {
+    for (k, (p, d, _)) in pops.iter().enumerate() {
         if p.morphology == Some(Morphology::Cytosolic) {
             match dendrites {
                 None => dendrites = Some(*d),
@@ -558,18 +688,25 @@ fn place_neurons(
         }
     }
     let [length, width] = dendrites.unwrap_or([24.0, 3.0]);
-    Ok(PlaceNeurons {
-        dendrite_length_um: length,
-        dendrite_width_um: width,
-        max_cells: 100_000,
-        populations: Some(pops.into_iter().map(|(p, _)| p).collect()),
-        ..PlaceNeurons::default()
-    })
+    let layers = pops.iter().map(|(_, _, l)| *l).collect();
+    Ok((
+        PlaceNeurons {
+            dendrite_length_um: length,
+            dendrite_width_um: width,
+            max_cells: 100_000,
+            populations: Some(pops.into_iter().map(|(p, _, _)| p).collect()),
+            ..PlaceNeurons::default()
+        },
+        layers,
+    ))
 }
 
 /// One py-minisim `NeuronPopulation` (or the step acting as one) → a minisim
-/// population and its dendrite `[length, width]`, µm.
-fn population(o: &mut Obj<'_>, fov_um: [f64; 2]) -> Result<(Population, [f64; 2]), SpecError> {
+/// population, its dendrite `[length, width]`, µm, and its layer for the focus scan.
+fn population(
+    o: &mut Obj<'_>,
+    fov_um: [f64; 2],
+) -> Result<(Population, [f64; 2], Layer), SpecError> {
     let density = o.num("density_per_mm3", 25000.0)?;
     let radius = o.num("soma_radius_um", 7.0)?;
     let depth = o.pair("depth_range_um")?.unwrap_or([0.0, 200.0]);
@@ -590,6 +727,21 @@ fn population(o: &mut Obj<'_>, fov_um: [f64; 2]) -> Result<(Population, [f64; 2]
         o.num("dendrite_length_um", 24.0)?,
         o.num("dendrite_width_um", 3.0)?,
     ];
+    let layer = match &positions {
+        Some(pos) => Layer {
+            weight: pos.len() as f64,
+            depth_um: pos
+                .iter()
+                .fold([f64::INFINITY, f64::NEG_INFINITY], |[a, b], q| {
+                    [a.min(q[0]), b.max(q[0])]
+                }),
+        },
+        None => Layer {
+            // Cells per µm² of canvas: density × thickness (py samples the slab).
+            weight: density * 1e-9 * (depth[1] - depth[0]).max(0.0),
+            depth_um: depth,
+        },
+    };
     let population = Population {
         density_per_mm3: Some(density),
         soma_radius_mean_um: Some(radius),
@@ -606,25 +758,28 @@ fn population(o: &mut Obj<'_>, fov_um: [f64; 2]) -> Result<(Population, [f64; 2]
         }),
         ..Population::default()
     };
-    Ok((population, dendrites))
+    Ok((population, dendrites, layer))
 }
 
-/// `cell_activity` → two-state spikes, explicit kinetics, a composite step when the
-/// baseline fluorescence is not 1, and the expression σ of the brightness CV.
+/// `cell_activity` → two-state spikes and explicit kinetics with py-minisim's
+/// linear response (one spike raises the trace by one unit of f0 at the kernel's
+/// peak), plus the activity parameters the composite and the focus scan need.
 fn cell_activity(
     s: &mut Obj<'_>,
     rig: &Rig,
     out: &mut Vec<Unmapped>,
-) -> Result<(Spikes, Calcium, Option<Composite>, f64), SpecError> {
-    let grid = s.num("spike_sim_hz", 300.0)?;
-    let p_qa = s.num("p_quiescent_to_active", 0.005)?;
-    let p_aq = s.num("p_active_to_quiescent", 0.3)?;
-    let active = s.num("active_rate_hz", 150.0)?;
-    let quiescent = s.num("quiescent_rate_hz", 0.6)?;
-    let rise = s.num("tau_rise_s", 0.05)?;
-    let decay = s.num("tau_decay_s", 0.5)?;
-    let cv = s.num("brightness_cv", 0.3)?;
-    let f0 = s.num("f0", 1.0)?;
+) -> Result<(Spikes, Calcium, Activity), SpecError> {
+    let activity = Activity {
+        spike_sim_hz: s.num("spike_sim_hz", 300.0)?,
+        p_quiescent_to_active: s.num("p_quiescent_to_active", 0.005)?,
+        p_active_to_quiescent: s.num("p_active_to_quiescent", 0.3)?,
+        active_rate_hz: s.num("active_rate_hz", 150.0)?,
+        quiescent_rate_hz: s.num("quiescent_rate_hz", 0.6)?,
+        tau_rise_s: s.num("tau_rise_s", 0.05)?,
+        tau_decay_s: s.num("tau_decay_s", 0.5)?,
+        brightness_cv: s.num("brightness_cv", 0.3)?,
+        f0: s.num("f0", 1.0)?,
+    };
     if s.num("trace_noise", 0.0)? != 0.0 {
         note(
             out,
@@ -632,35 +787,50 @@ fn cell_activity(
             "non-physical additive trace noise is not modelled (noise enters at the sensor and neuropil)",
         );
     }
+    // py draws a Bernoulli spike per fine bin with p = rate/grid on its realised grid
+    // (a whole number of bins per frame); minisim's bin holds a spike with probability
+    // 1 − e^{−r·dt}, so r = −ln(1 − p)·grid gives the same per-bin probability.
+    let grid = (activity.spike_sim_hz / rig.fps).round().max(1.0) * rig.fps;
+    let mut firing = |rate: f64, key: &str| -> f64 {
+        let p = (rate / grid).clamp(0.0, 1.0);
+        let r = -(1.0 - p).ln() * grid;
+        if r <= grid {
+            r
+        } else {
+            note(
+                out,
+                format!("steps.cell_activity.{key}"),
+                format!(
+                    "a spike in {:.0} % of the {grid} Hz bins exceeds minisim's one-spike-per-bin rate ceiling; capped at {grid} Hz",
+                    100.0 * p
+                ),
+            );
+            grid
+        }
+    };
+    let active_hz = firing(activity.active_rate_hz, "active_rate_hz");
+    let quiescent_hz = firing(activity.quiescent_rate_hz, "quiescent_rate_hz");
     let spikes = Spikes {
         model: SpikeModel::TwoState,
         two_state: TwoState {
-            quiescent_to_active_hz: rate_hz(p_qa, rig.fps),
-            active_to_quiescent_hz: rate_hz(p_aq, rig.fps),
-            quiescent_rate_hz: quiescent,
-            active_rate_hz: active,
-            grid_hz: grid.max(active),
+            quiescent_to_active_hz: rate_hz(activity.p_quiescent_to_active, rig.fps),
+            active_to_quiescent_hz: rate_hz(activity.p_active_to_quiescent, rig.fps),
+            quiescent_rate_hz: quiescent_hz,
+            active_rate_hz: active_hz,
+            grid_hz: grid,
         },
         ..Spikes::default()
     };
     let calcium = Calcium {
-        rise_ms: Some(rise * 1000.0),
-        decay_ms: Some(decay * 1000.0),
+        rise_ms: Some(activity.tau_rise_s * 1000.0),
+        decay_ms: Some(activity.tau_decay_s * 1000.0),
+        // py: trace = gain·(f0 + spikes ∗ peak-normalised kernel), linear.
+        dff_per_spike: Some(1.0 / activity.f0),
+        saturation_dff: PY_LINEAR_SATURATION,
         kinetics_cv: 0.0,
         ..Calcium::default()
     };
-    let composite = (f0 != 1.0).then(|| {
-        note(
-            out,
-            "steps.cell_activity.f0",
-            format!("mapped to composite.resting_brightness = {f0} (baseline fluorescence)"),
-        );
-        Composite {
-            resting_brightness: f0,
-            ..Composite::default()
-        }
-    });
-    Ok((spikes, calcium, composite, (1.0 + cv * cv).ln().sqrt()))
+    Ok((spikes, calcium, activity))
 }
 
 /// `bleaching` → per-cell bleaching of `photon_field` (its edge ratio is set later
@@ -811,7 +981,7 @@ fn illumination_profile(
     s: &mut Obj<'_>,
     rig: &Rig,
     out: &mut Vec<Unmapped>,
-) -> Result<f64, SpecError> {
+) -> Result<(f64, Falloff), SpecError> {
     let falloff = s.num("falloff", 0.7)?;
     let exponent = s.num("exponent", 2.0)?;
     s.raw("center_offset_um");
@@ -822,11 +992,18 @@ fn illumination_profile(
             "a separate excitation falloff is not modelled; its edge level {falloff} is folded into the vignette"
         ),
     );
-    Ok(edge_level(falloff, exponent, rig.fov_um))
+    Ok((
+        edge_level(falloff, exponent, rig.fov_um),
+        Falloff { falloff, exponent },
+    ))
 }
 
 /// `vignette` → `vignette` (centred; no aperture).
-fn vignette(s: &mut Obj<'_>, rig: &Rig, out: &mut Vec<Unmapped>) -> Result<Vignette, SpecError> {
+fn vignette(
+    s: &mut Obj<'_>,
+    rig: &Rig,
+    out: &mut Vec<Unmapped>,
+) -> Result<(Vignette, Falloff), SpecError> {
     let falloff = s.num("falloff", 0.5)?;
     let exponent = s.num("exponent", 2.0)?;
     if s.raw("center_offset_um").is_some_and(|v| {
@@ -839,25 +1016,43 @@ fn vignette(s: &mut Obj<'_>, rig: &Rig, out: &mut Vec<Unmapped>) -> Result<Vigne
             "minisim's vignette is centred on the FOV",
         );
     }
-    Ok(Vignette {
-        edge_ratio: edge_level(falloff, exponent, rig.fov_um),
-        aperture_radius: 100.0,
-        ..Vignette::default()
-    })
+    Ok((
+        Vignette {
+            edge_ratio: edge_level(falloff, exponent, rig.fov_um),
+            aperture_radius: 100.0,
+            ..Vignette::default()
+        },
+        Falloff { falloff, exponent },
+    ))
 }
 
-/// `leakage` → its mean level relative to the signal (uniform bleed-through).
-fn leakage(s: &mut Obj<'_>, out: &mut Vec<Unmapped>) -> Result<f64, SpecError> {
+/// `leakage` → its mean level over the FOV relative to the signal (minisim's
+/// bleed-through is uniform; a gaussian glow keeps its FOV mean).
+fn leakage(s: &mut Obj<'_>, rig: &Rig, out: &mut Vec<Unmapped>) -> Result<f64, SpecError> {
     let profile = s.text("profile", "gaussian")?;
     let level = s.num("level", 0.1)?;
-    if s.raw("sigma_um").is_some() || profile == "gaussian" {
-        note(
-            out,
-            "steps.leakage.profile",
-            "minisim's stray-light bleedthrough is uniform; the gaussian profile's mean level is kept",
-        );
+    let sigma_um = s.num("sigma_um", 0.25 * rig.fov_um[0].min(rig.fov_um[1]))?;
+    if profile != "gaussian" {
+        return Ok(level);
     }
-    Ok(level)
+    // py: level·exp(−r²/2σ²) about the FOV centre; the mean separates into rows × columns.
+    let sigma_px = sigma_um / rig.pixel_um;
+    let axis = |n: u32| -> f64 {
+        let c = (n as f64 - 1.0) / 2.0;
+        (0..n)
+            .map(|i| (-(i as f64 - c).powi(2) / (2.0 * sigma_px * sigma_px)).exp())
+            .sum::<f64>()
+            / n.max(1) as f64
+    };
+    let mean = level * axis(rig.fov_px[0]) * axis(rig.fov_px[1]);
+    note(
+        out,
+        "steps.leakage.profile",
+        format!(
+            "minisim's stray-light bleedthrough is uniform; the gaussian glow's mean over the FOV ({mean:.4} of peak level {level}) is kept"
+        ),
+    );
+    Ok(mean)
 }
 
 /// `sensor` → photons per unit intensity (`None`: py-minisim's default or "auto").

@@ -22,7 +22,11 @@ fn the_readme_example_imports_with_py_minisim_defaults() {
         (200, 20.0, [256, 256], 1.0)
     );
     assert_eq!(a.optics.na, 0.45);
-    assert_eq!(a.optics.focal_depth_um, FocalDepth::Auto);
+    // "auto" is resolved by py-minisim's own objective to a plane inside the cells' slab.
+    let FocalDepth::Um(focal) = a.optics.focal_depth_um else {
+        panic!("auto focus left unresolved: {:?}", a.optics.focal_depth_um)
+    };
+    assert!((0.0..=200.0).contains(&focal), "{focal}");
     let p = s.place_neurons().unwrap();
     let pop = &p.populations.as_ref().unwrap()[0];
     assert_eq!(pop.density_per_mm3, Some(400000.0));
@@ -30,8 +34,13 @@ fn the_readme_example_imports_with_py_minisim_defaults() {
     assert_eq!(pop.depth_range_um, Some([0.0, 200.0]));
     let spikes = s.spikes().unwrap();
     assert_eq!(spikes.model, SpikeModel::TwoState);
-    // 0.005 per frame at 20 Hz = −ln(0.995)·20 Hz.
-    assert!((spikes.two_state.quiescent_to_active_hz - (-(0.995f64).ln() * 20.0)).abs() < 1e-12);
+    // 0.005 per frame at 20 Hz: a mean dwell of 200 frames = 10 s, so 0.1 Hz; 0.3 per
+    // frame: 3.3 frames = 1/6 s.
+    assert!((spikes.two_state.quiescent_to_active_hz - 0.1).abs() < 1e-12);
+    assert!((spikes.two_state.active_to_quiescent_hz - 6.0).abs() < 1e-12);
+    // A spike in 150/300 of the fine bins: minisim's per-bin 1 − e^{−r/300} = 1/2.
+    assert_eq!(spikes.two_state.grid_hz, 300.0);
+    assert!((spikes.two_state.active_rate_hz - 300.0 * 2f64.ln()).abs() < 1e-9);
     let c = s.calcium().unwrap();
     assert_eq!((c.rise_ms, c.decay_ms), (Some(50.0), Some(500.0)));
     // Sensor: 100 photons × QE 0.7 = 70 e⁻ per unit; 8-bit, 1 DN/e⁻, 2 e⁻ read noise.
@@ -41,12 +50,17 @@ fn the_readme_example_imports_with_py_minisim_defaults() {
         (d.bit_depth, d.gain_dn_per_e, d.read_noise_e),
         (8, 1.0, 2.0)
     );
-    // What cannot be mapped is reported (auto focus semantics, irregular somata).
+    // The resolved focus is reported with its value; `populations: null` (py's
+    // default) is not an unknown field.
     let lines: Vec<String> = imported.unmapped.iter().map(|u| u.to_string()).collect();
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("acquisition.focal_depth_in_tissue_um:")),
+            .any(|l| l.starts_with("acquisition.focal_depth_in_tissue_um: \"auto\" resolved to")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("populations")),
         "{lines:?}"
     );
     // py-minisim's default irregular soma outline carries over.
@@ -102,6 +116,27 @@ fn every_step_kind_maps_or_is_reported() {
     let want = 1.0 - 0.2 * ((h / 2.0) / (h / 2.0f64).hypot(w / 2.0)).powi(2);
     assert!((b.excitation_edge_ratio - want).abs() < 1e-12);
     assert!((s.leakage().unwrap().bleedthrough_e - 0.05 * 180.0).abs() < 1e-9);
+    // A cell's light is py's: f0 × NA² collection × e^{−F/ℓ} at the focal plane (minisim
+    // states brightness there), over the lognormal's mean/median; no scattered halo.
+    let comp = s.composite().unwrap();
+    let f0 = 1.0;
+    let sigma = pops[0].expression_sigma.unwrap();
+    let na: f64 = a.optics.na;
+    let want = f0
+        * na
+        * na
+        * (-120.0 / a.optics.scattering_length_um).exp()
+        * (-0.5 * sigma * sigma).exp();
+    assert!(
+        (comp.resting_brightness - want).abs() < 1e-12,
+        "{}",
+        comp.resting_brightness
+    );
+    assert_eq!(comp.scatter_collection, 0.0);
+    // A spike adds one f0 at the kernel's peak, linearly.
+    let c = s.calcium().unwrap();
+    assert_eq!(c.dff_per_spike, Some(1.0 / f0));
+    assert!(c.saturation_dff >= 1000.0);
     assert_eq!(s.digitize().unwrap().bit_depth, 10);
     // The vignette holds both falloffs: below 1 at the edge.
     assert!(s.vignette().unwrap().edge_ratio < 0.9);
@@ -133,6 +168,10 @@ fn bad_py_minisim_specs_name_the_field() {
     );
     assert!(err(r#"{"acquisition": {"fps": 20}}"#).contains("steps: is required"));
     assert!(err("{").contains("invalid JSON"));
+    assert!(
+        err(r#"{"steps": [{"kind": "place_neurons", "populations": 3}]}"#)
+            .contains("steps.place_neurons.populations: must be a list")
+    );
     // Unknown fields are reported, not fatal.
     let ok =
         Spec::from_py_minisim_json(r#"{"steps": [{"kind": "place_neurons", "colour": "red"}]}"#)
@@ -141,5 +180,51 @@ fn bad_py_minisim_specs_name_the_field() {
         ok.unmapped
             .iter()
             .any(|u| u.path == "steps.place_neurons.colour")
+    );
+}
+
+#[test]
+fn a_gaussian_leakage_keeps_its_mean_over_the_fov() {
+    // 100×100 px of 1 µm, σ = 25 µm: the mean of exp(−r²/2σ²) over the pixel grid,
+    // computed here pixel by pixel.
+    let text = r#"{"acquisition": {"image_sensor": {"n_px_height": 100, "n_px_width": 100, "pixel_pitch_um": 8.0}},
+        "steps": [{"kind": "neuropil"}, {"kind": "leakage", "profile": "gaussian", "level": 0.2, "sigma_um": 25.0},
+                  {"kind": "sensor", "photons_per_unit": 100.0}]}"#;
+    let s = Spec::from_py_minisim_json(text).unwrap().spec;
+    let c = 49.5;
+    let mut sum = 0.0;
+    for y in 0..100 {
+        for x in 0..100 {
+            let r2 = (y as f64 - c).powi(2) + (x as f64 - c).powi(2);
+            sum += (-r2 / (2.0 * 25.0 * 25.0)).exp();
+        }
+    }
+    let want = 0.2 * sum / 1e4 * 100.0 * 0.7;
+    assert!((s.leakage().unwrap().bleedthrough_e - want).abs() < 1e-9);
+}
+
+#[test]
+fn the_neuropil_level_is_py_minisims_mean_background() {
+    // py: amplitude × (mean of peak-normalised fields, 1/2 in expectation) × a mean-1
+    // envelope; minisim's envelope has mean 1 + coupling × mean ΔF/F.
+    let text = r#"{"steps": [{"kind": "place_neurons"},
+                             {"kind": "cell_activity", "p_quiescent_to_active": 1e-9, "quiescent_rate_hz": 2.0},
+                             {"kind": "neuropil", "amplitude": 0.8, "population_coupling": 0.5}]}"#;
+    let s = Spec::from_py_minisim_json(text).unwrap().spec;
+    let (tr, td) = (0.05f64, 0.5f64);
+    let tp = tr * td / (td - tr) * (td / tr).ln();
+    let peak = (-tp / td).exp() - (-tp / tr).exp();
+    // Stationary active share 1e-9/(1e-9 + 0.3): 150 Hz × 3.3e-9 ≈ 5e-7 Hz, below 1e-6.
+    let dff = 2.0 * (td - tr) / peak;
+    let want = 0.8 * 0.5 / (1.0 + 0.5 * dff);
+    assert!((s.neuropil().unwrap().amplitude - want).abs() < 1e-6);
+}
+
+#[test]
+fn the_import_is_deterministic() {
+    let text = data("py_minisim_readme.json");
+    assert_eq!(
+        Spec::from_py_minisim_json(&text).unwrap().spec,
+        Spec::from_py_minisim_json(&text).unwrap().spec
     );
 }

@@ -141,11 +141,21 @@ struct Layout {
 fn layout(p: &PlaceNeurons, spec: &Spec, g: Geometry, stream: Family<'_>) -> Layout {
     let optics = &spec.acquisition().optics;
     let f_ref = optics.focal_depth_um.um().unwrap_or(0.0);
-    let region_for = |radius: f64| {
-        let pad = 2.0 * radius;
-        Region {
-            x_um: [-pad, g.canvas.width as f64 * g.pixel_um + pad],
-            y_um: [-pad, g.canvas.height as f64 * g.pixel_um + pad],
+    let region_for = |radius: f64| match p.tissue_margin_um {
+        // Canvas coordinates: the FOV starts at the margin.
+        Some(t) => {
+            let m = g.margin_um();
+            Region {
+                x_um: [m - t, m + g.fov.width as f64 * g.pixel_um + t],
+                y_um: [m - t, m + g.fov.height as f64 * g.pixel_um + t],
+            }
+        }
+        None => {
+            let pad = 2.0 * radius;
+            Region {
+                x_um: [-pad, g.canvas.width as f64 * g.pixel_um + pad],
+                y_um: [-pad, g.canvas.height as f64 * g.pixel_um + pad],
+            }
         }
     };
     let Some(pops) = &p.populations else {

@@ -30,6 +30,13 @@ class Spec:
     @staticmethod
     def from_dict(spec: Mapping[str, Any]) -> Spec: ...
     @staticmethod
+    def from_py_minisim(
+        spec: str | Mapping[str, Any],
+    ) -> tuple[Spec, list[tuple[str, str]]]:
+        """Translate a py-minisim 1.0.x spec (JSON text or dict); returns the spec
+        and one (path, reason) pair per field not (exactly) carried over."""
+        ...
+    @staticmethod
     def preset(name: str) -> Spec: ...
     @staticmethod
     def presets() -> list[str]: ...
@@ -59,6 +66,9 @@ class Recording:
     def spec(self) -> Spec: ...
     @property
     def cache_key(self) -> str: ...
+    @property
+    def snapshots(self) -> dict[str, npt.NDArray[np.float32]]:
+        """Movies of `output.snapshot_stages` by stage name (copies)."""
     @property
     def truth(self) -> dict[str, npt.NDArray[Any]]:
         """Every ground-truth array by its on-disk name (copies)."""

@@ -60,6 +60,13 @@ pub struct PlaceNeurons {
     /// each inheriting every field it leaves `null` from this step; `null` (default)
     /// = one population described by the fields above.
     pub populations: Option<Vec<Population>>,
+    /// How far the tissue (every population's cells) extends beyond the FOV's edges,
+    /// µm (≥ 0); `null` (default) = the whole render canvas (motion and blur margins)
+    /// plus a soma diameter, so the blurred light of cells out of view reaches the
+    /// edge pixels as in real tissue. The py-minisim import sets py's motion margin
+    /// (its tissue ends there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tissue_margin_um: Option<f64>,
 }
 
 impl Default for PlaceNeurons {
@@ -81,6 +88,7 @@ impl Default for PlaceNeurons {
             dendrite_width_um: 3.0,
             dendrite_branch_probability: 0.4,
             populations: None,
+            tissue_margin_um: None,
         }
     }
 }
@@ -179,6 +187,15 @@ pub(crate) fn cell_bounds(v: &mut Validator, f: CellFields) {
 
 impl PlaceNeurons {
     pub(crate) fn validate(&self, v: &mut Validator) {
+        if let Some(m) = self.tissue_margin_um {
+            v.range(
+                "tissue_margin_um",
+                m,
+                0.0,
+                10_000.0,
+                "tissue beyond the FOV, µm; light from farther than 10 mm never reaches it",
+            );
+        }
         cell_bounds(
             v,
             CellFields {
