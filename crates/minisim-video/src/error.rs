@@ -68,6 +68,14 @@ pub enum VideoError {
         /// The codec asked for.
         codec: String,
     },
+    /// An input movie that cannot be read as what its extension says.
+    #[error("{path}: {message}")]
+    BadInput {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// vmin/vmax/fps/chunk options are out of range.
     #[error("{path}: {message}")]
     BadOption {

@@ -18,6 +18,7 @@ mod error;
 mod ffmpeg;
 mod format;
 mod npy;
+pub mod read;
 mod sink;
 mod tiff;
 mod video;

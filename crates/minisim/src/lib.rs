@@ -101,6 +101,12 @@ pub use minisim_video::{
     simulate_video, write_movie,
 };
 
+/// Reading movies users have (`.npy`, multi-page `.tif`, uncompressed gray `.avi`,
+/// Inscopix `.isxd`) frame by frame as `f32`: [`read::open`], [`read::read_all`].
+pub mod read {
+    pub use minisim_video::read::{MovieInfo, MovieReader, open, read_all};
+}
+
 /// The output format a video path (and optional codec) selects, checked before any
 /// rendering: unknown extensions, codecs and ffmpeg formats without the `ffmpeg`
 /// feature are errors naming the path.

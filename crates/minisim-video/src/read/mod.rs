@@ -1,0 +1,98 @@
+//! Movie readers: what users have, frame by frame, in bounded memory.
+//!
+//! [`open`] picks the reader by extension: `.npy` (numpy, C order, u8/u16/f32/f64,
+//! frames × height × width), `.tif`/`.tiff` (one page per frame, 8/16-bit or f32),
+//! `.avi` (uncompressed 8-bit gray: `Y800`/`GREY`/`Y8` top-down or `BI_RGB` 8-bit
+//! bottom-up, OpenDML `AVIX` segments included) and `.isxd` (Inscopix: raw frames, then
+//! a JSON footer whose byte length is the file's last 8 bytes). Every reader yields
+//! frames as `f32` (exact for 8/16-bit counts) and holds one frame at a time.
+//!
+//! Invariant: a reader never returns a partial frame; a truncated or malformed file is
+//! a [`VideoError::BadInput`] naming the file and what is wrong.
+
+mod avi;
+mod isxd;
+mod npy;
+mod tiff;
+
+use std::path::Path;
+
+use crate::error::VideoError;
+
+/// What a movie file says about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MovieInfo {
+    /// Frames in the file.
+    pub frames: usize,
+    /// Frame height, px.
+    pub height: usize,
+    /// Frame width, px.
+    pub width: usize,
+    /// Sample type as stored (`"u8"`, `"u16"`, `"f32"`, `"f64"`).
+    pub sample: &'static str,
+    /// Frame rate, Hz, when the file carries it (AVI, isxd).
+    pub frame_rate_hz: Option<f64>,
+    /// Pixel size, µm, when the file carries it (isxd).
+    pub pixel_um: Option<f64>,
+}
+
+/// A movie read frame by frame.
+pub trait MovieReader {
+    /// Dimensions and what else the file says.
+    fn info(&self) -> &MovieInfo;
+    /// Read the next frame (row-major, `height × width`) into `out`; `false` after the
+    /// last frame.
+    fn read_frame(&mut self, out: &mut [f32]) -> Result<bool, VideoError>;
+}
+
+/// Open `path` with the reader its extension names.
+pub fn open(path: &Path) -> Result<Box<dyn MovieReader>, VideoError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "npy" => Ok(Box::new(npy::NpyReader::open(path)?)),
+        "tif" | "tiff" => Ok(Box::new(tiff::TiffReader::open(path)?)),
+        "avi" => Ok(Box::new(avi::AviReader::open(path)?)),
+        "isxd" => Ok(Box::new(isxd::IsxdReader::open(path)?)),
+        _ => Err(bad(
+            path,
+            format!(
+                "unknown movie format {}; readable: .npy, .tif, .tiff, .avi (uncompressed 8-bit gray), .isxd",
+                if ext.is_empty() {
+                    "(no extension)".to_owned()
+                } else {
+                    format!(".{ext}")
+                }
+            ),
+        )),
+    }
+}
+
+/// Read up to `max_frames` frames (all with `None`) into one `frames × height × width`
+/// array of `f32`.
+pub fn read_all(
+    reader: &mut dyn MovieReader,
+    max_frames: Option<usize>,
+) -> Result<ndarray::Array3<f32>, VideoError> {
+    let info = reader.info().clone();
+    let n = max_frames.map_or(info.frames, |m| m.min(info.frames));
+    let mut movie = ndarray::Array3::<f32>::zeros((n, info.height, info.width));
+    for mut frame in movie.outer_iter_mut() {
+        let out = frame.as_slice_mut().expect("standard layout");
+        if !reader.read_frame(out)? {
+            break;
+        }
+    }
+    Ok(movie)
+}
+
+/// A malformed-input error for `path`.
+pub(crate) fn bad(path: &Path, message: impl Into<String>) -> VideoError {
+    VideoError::BadInput {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
+}

@@ -1,0 +1,189 @@
+//! `.npy` reader: the header's dtype and shape, then frames read in order.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use super::{MovieInfo, MovieReader, bad};
+use crate::error::{VideoError, io};
+
+/// Sample layouts read (little-endian or byte-sized).
+#[derive(Debug, Clone, Copy)]
+enum Dtype {
+    U8,
+    U16,
+    F32,
+    F64,
+}
+
+impl Dtype {
+    fn size(self) -> usize {
+        match self {
+            Dtype::U8 => 1,
+            Dtype::U16 => 2,
+            Dtype::F32 => 4,
+            Dtype::F64 => 8,
+        }
+    }
+}
+
+/// A `.npy` movie (frames × height × width, or one height × width frame).
+pub(crate) struct NpyReader {
+    path: PathBuf,
+    file: BufReader<File>,
+    info: MovieInfo,
+    dtype: Dtype,
+    read: usize,
+    buf: Vec<u8>,
+}
+
+/// The value of `key` in the header dict text (`'key': value`), up to the next `,` or
+/// `}` outside parentheses.
+fn field<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    let at = header.find(&format!("'{key}'"))? + key.len() + 2;
+    let rest = header[at..].trim_start().strip_prefix(':')?.trim_start();
+    let mut depth = 0;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&rest[..=i]);
+                }
+            }
+            ',' | '}' if depth == 0 => return Some(rest[..i].trim()),
+            _ => {}
+        }
+    }
+    None
+}
+
+impl NpyReader {
+    pub(crate) fn open(path: &Path) -> Result<Self, VideoError> {
+        let mut file = BufReader::new(File::open(path).map_err(io(path, "cannot open the movie"))?);
+        let mut magic = [0u8; 8];
+        file.read_exact(&mut magic)
+            .map_err(|_| bad(path, "not a .npy file (shorter than its magic)"))?;
+        if &magic[..6] != b"\x93NUMPY" {
+            return Err(bad(path, "not a .npy file (no \\x93NUMPY magic)"));
+        }
+        let len = if magic[6] == 1 {
+            let mut b = [0u8; 2];
+            file.read_exact(&mut b)
+                .map_err(|_| bad(path, "truncated .npy header"))?;
+            u16::from_le_bytes(b) as usize
+        } else {
+            let mut b = [0u8; 4];
+            file.read_exact(&mut b)
+                .map_err(|_| bad(path, "truncated .npy header"))?;
+            u32::from_le_bytes(b) as usize
+        };
+        let mut header = vec![0u8; len];
+        file.read_exact(&mut header)
+            .map_err(|_| bad(path, "truncated .npy header"))?;
+        let header = String::from_utf8_lossy(&header).into_owned();
+        let descr = field(&header, "descr")
+            .map(|d| d.trim_matches(|c| c == '\'' || c == '"'))
+            .ok_or_else(|| bad(path, "the .npy header has no 'descr'"))?;
+        let dtype = match descr {
+            "|u1" | "<u1" => Dtype::U8,
+            "<u2" => Dtype::U16,
+            "<f4" => Dtype::F32,
+            "<f8" => Dtype::F64,
+            other => {
+                return Err(bad(
+                    path,
+                    format!(
+                        "dtype {other} is not read; use uint8, uint16 (little-endian), float32 or float64"
+                    ),
+                ));
+            }
+        };
+        if field(&header, "fortran_order") != Some("False") {
+            return Err(bad(
+                path,
+                "Fortran-ordered arrays are not read; save with np.ascontiguousarray",
+            ));
+        }
+        let shape: Vec<usize> = field(&header, "shape")
+            .ok_or_else(|| bad(path, "the .npy header has no 'shape'"))?
+            .trim_matches(|c| c == '(' || c == ')')
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse::<usize>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| bad(path, "unreadable 'shape' in the .npy header"))?;
+        let (frames, height, width) = match shape[..] {
+            [t, h, w] => (t, h, w),
+            [h, w] => (1, h, w),
+            _ => {
+                return Err(bad(
+                    path,
+                    format!("shape {shape:?}: a movie is frames × height × width"),
+                ));
+            }
+        };
+        let sample = match dtype {
+            Dtype::U8 => "u8",
+            Dtype::U16 => "u16",
+            Dtype::F32 => "f32",
+            Dtype::F64 => "f64",
+        };
+        Ok(NpyReader {
+            path: path.to_path_buf(),
+            file,
+            info: MovieInfo {
+                frames,
+                height,
+                width,
+                sample,
+                frame_rate_hz: None,
+                pixel_um: None,
+            },
+            dtype,
+            read: 0,
+            buf: vec![0; height * width * dtype.size()],
+        })
+    }
+}
+
+impl MovieReader for NpyReader {
+    fn info(&self) -> &MovieInfo {
+        &self.info
+    }
+
+    fn read_frame(&mut self, out: &mut [f32]) -> Result<bool, VideoError> {
+        if self.read == self.info.frames {
+            return Ok(false);
+        }
+        self.file.read_exact(&mut self.buf).map_err(|_| {
+            bad(
+                &self.path,
+                format!(
+                    "truncated: frame {} of {} is incomplete",
+                    self.read + 1,
+                    self.info.frames
+                ),
+            )
+        })?;
+        let b = &self.buf;
+        match self.dtype {
+            Dtype::U8 => out.iter_mut().zip(b).for_each(|(o, &v)| *o = v as f32),
+            Dtype::U16 => out
+                .iter_mut()
+                .zip(b.chunks_exact(2))
+                .for_each(|(o, c)| *o = u16::from_le_bytes([c[0], c[1]]) as f32),
+            Dtype::F32 => out
+                .iter_mut()
+                .zip(b.chunks_exact(4))
+                .for_each(|(o, c)| *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            Dtype::F64 => out
+                .iter_mut()
+                .zip(b.chunks_exact(8))
+                .for_each(|(o, c)| *o = f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32),
+        }
+        self.read += 1;
+        Ok(true)
+    }
+}
