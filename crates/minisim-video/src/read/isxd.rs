@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{MovieInfo, MovieReader, bad};
+use super::{MovieInfo, MovieReader, Sample, bad};
 use crate::error::{VideoError, io};
 
 /// Rows of the per-frame header and footer when `hasFrameHeaderFooter` is set.
@@ -23,8 +23,7 @@ pub(crate) struct IsxdReader {
     path: PathBuf,
     file: BufReader<File>,
     info: MovieInfo,
-    /// Bytes per sample.
-    bytes: usize,
+    sample: Sample,
     /// Rows skipped before and after each frame.
     pad_rows: usize,
     read: usize,
@@ -94,10 +93,10 @@ impl IsxdReader {
             .pointer("/timingInfo/dropped")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
-        let (sample, bytes) = match footer.get("dataType").and_then(Value::as_u64).unwrap_or(0) {
-            0 => ("u16", 2),
-            1 => ("f32", 4),
-            2 => ("u8", 1),
+        let sample = match footer.get("dataType").and_then(Value::as_u64).unwrap_or(0) {
+            0 => Sample::U16,
+            1 => Sample::F32,
+            2 => Sample::U8,
             other => {
                 return Err(bad(
                     path,
@@ -115,12 +114,13 @@ impl IsxdReader {
             0
         };
         let frames = times.saturating_sub(dropped);
-        let frame_bytes = (height + 2 * pad_rows) * width * bytes;
+        let frame_bytes = (height + 2 * pad_rows) * width * sample.size();
         if frame_bytes as u64 * frames as u64 != data_len {
             return Err(bad(
                 path,
                 format!(
-                    "{data_len} bytes of frames, but the footer says {frames} frames of {height}×{width} {sample} ({} bytes)",
+                    "{data_len} bytes of frames, but the footer says {frames} frames of {height}×{width} {} ({} bytes)",
+                    sample.name(),
                     frame_bytes as u64 * frames as u64
                 ),
             ));
@@ -134,7 +134,7 @@ impl IsxdReader {
                 frames,
                 height,
                 width,
-                sample,
+                sample: sample.name(),
                 frame_rate_hz: footer
                     .pointer("/timingInfo/period")
                     .and_then(fraction)
@@ -144,7 +144,7 @@ impl IsxdReader {
                     .pointer("/spacingInfo/pixelSize/x")
                     .and_then(fraction),
             },
-            bytes,
+            sample,
             pad_rows,
             read: 0,
             buf: vec![0; frame_bytes],
@@ -164,19 +164,10 @@ impl MovieReader for IsxdReader {
         self.file
             .read_exact(&mut self.buf)
             .map_err(io(&self.path, "cannot read the movie"))?;
-        let skip = self.pad_rows * self.info.width * self.bytes;
-        let body = &self.buf[skip..skip + self.info.height * self.info.width * self.bytes];
-        match self.bytes {
-            1 => out.iter_mut().zip(body).for_each(|(o, &v)| *o = v as f32),
-            2 => out
-                .iter_mut()
-                .zip(body.chunks_exact(2))
-                .for_each(|(o, c)| *o = u16::from_le_bytes([c[0], c[1]]) as f32),
-            _ => out
-                .iter_mut()
-                .zip(body.chunks_exact(4))
-                .for_each(|(o, c)| *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-        }
+        let size = self.sample.size();
+        let skip = self.pad_rows * self.info.width * size;
+        let body = &self.buf[skip..skip + self.info.height * self.info.width * size];
+        self.sample.decode(body, out);
         self.read += 1;
         Ok(true)
     }

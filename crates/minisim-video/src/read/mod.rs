@@ -89,6 +89,54 @@ pub fn read_all(
     Ok(movie)
 }
 
+/// A stored sample type (little-endian).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sample {
+    U8,
+    U16,
+    F32,
+    F64,
+}
+
+impl Sample {
+    /// Bytes per sample.
+    pub(crate) fn size(self) -> usize {
+        match self {
+            Sample::U8 => 1,
+            Sample::U16 => 2,
+            Sample::F32 => 4,
+            Sample::F64 => 8,
+        }
+    }
+
+    /// Its name in [`MovieInfo::sample`].
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Sample::U8 => "u8",
+            Sample::U16 => "u16",
+            Sample::F32 => "f32",
+            Sample::F64 => "f64",
+        }
+    }
+
+    /// Decode `bytes` (whole samples) into `out` as `f32`.
+    pub(crate) fn decode(self, bytes: &[u8], out: &mut [f32]) {
+        let o = out.iter_mut();
+        match self {
+            Sample::U8 => o.zip(bytes).for_each(|(o, &v)| *o = v as f32),
+            Sample::U16 => o
+                .zip(bytes.chunks_exact(2))
+                .for_each(|(o, c)| *o = u16::from_le_bytes([c[0], c[1]]) as f32),
+            Sample::F32 => o
+                .zip(bytes.chunks_exact(4))
+                .for_each(|(o, c)| *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            Sample::F64 => o
+                .zip(bytes.chunks_exact(8))
+                .for_each(|(o, c)| *o = f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32),
+        }
+    }
+}
+
 /// A malformed-input error for `path`.
 pub(crate) fn bad(path: &Path, message: impl Into<String>) -> VideoError {
     VideoError::BadInput {

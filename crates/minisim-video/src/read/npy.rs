@@ -4,35 +4,15 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use super::{MovieInfo, MovieReader, bad};
+use super::{MovieInfo, MovieReader, Sample, bad};
 use crate::error::{VideoError, io};
-
-/// Sample layouts read (little-endian or byte-sized).
-#[derive(Debug, Clone, Copy)]
-enum Dtype {
-    U8,
-    U16,
-    F32,
-    F64,
-}
-
-impl Dtype {
-    fn size(self) -> usize {
-        match self {
-            Dtype::U8 => 1,
-            Dtype::U16 => 2,
-            Dtype::F32 => 4,
-            Dtype::F64 => 8,
-        }
-    }
-}
 
 /// A `.npy` movie (frames × height × width, or one height × width frame).
 pub(crate) struct NpyReader {
     path: PathBuf,
     file: BufReader<File>,
     info: MovieInfo,
-    dtype: Dtype,
+    dtype: Sample,
     read: usize,
     buf: Vec<u8>,
 }
@@ -87,10 +67,10 @@ impl NpyReader {
             .map(|d| d.trim_matches(|c| c == '\'' || c == '"'))
             .ok_or_else(|| bad(path, "the .npy header has no 'descr'"))?;
         let dtype = match descr {
-            "|u1" | "<u1" => Dtype::U8,
-            "<u2" => Dtype::U16,
-            "<f4" => Dtype::F32,
-            "<f8" => Dtype::F64,
+            "|u1" | "<u1" => Sample::U8,
+            "<u2" => Sample::U16,
+            "<f4" => Sample::F32,
+            "<f8" => Sample::F64,
             other => {
                 return Err(bad(
                     path,
@@ -124,12 +104,6 @@ impl NpyReader {
                 ));
             }
         };
-        let sample = match dtype {
-            Dtype::U8 => "u8",
-            Dtype::U16 => "u16",
-            Dtype::F32 => "f32",
-            Dtype::F64 => "f64",
-        };
         Ok(NpyReader {
             path: path.to_path_buf(),
             file,
@@ -137,7 +111,7 @@ impl NpyReader {
                 frames,
                 height,
                 width,
-                sample,
+                sample: dtype.name(),
                 frame_rate_hz: None,
                 pixel_um: None,
             },
@@ -167,22 +141,7 @@ impl MovieReader for NpyReader {
                 ),
             )
         })?;
-        let b = &self.buf;
-        match self.dtype {
-            Dtype::U8 => out.iter_mut().zip(b).for_each(|(o, &v)| *o = v as f32),
-            Dtype::U16 => out
-                .iter_mut()
-                .zip(b.chunks_exact(2))
-                .for_each(|(o, c)| *o = u16::from_le_bytes([c[0], c[1]]) as f32),
-            Dtype::F32 => out
-                .iter_mut()
-                .zip(b.chunks_exact(4))
-                .for_each(|(o, c)| *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            Dtype::F64 => out
-                .iter_mut()
-                .zip(b.chunks_exact(8))
-                .for_each(|(o, c)| *o = f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32),
-        }
+        self.dtype.decode(&self.buf, out);
         self.read += 1;
         Ok(true)
     }
