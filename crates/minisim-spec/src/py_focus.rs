@@ -115,6 +115,7 @@ fn traces(scan: &Scan, n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<(f64, f64)
     );
     let peak = a.kernel_peak();
     let sigma = (1.0 + a.brightness_cv * a.brightness_cv).ln().sqrt();
+    // `simulable` bounds the CV to [0, 10], so σ is finite.
     let gain = Normal::new(-0.5 * sigma * sigma, sigma).expect("σ is finite and ≥ 0");
     let (qa, aq) = (a.p_quiescent_to_active, a.p_active_to_quiescent);
     let stationary = if qa + aq > 0.0 { qa / (qa + aq) } else { 0.0 };
@@ -178,11 +179,34 @@ fn depths(layers: &[Layer]) -> Vec<f64> {
     out
 }
 
-/// py-minisim's `"auto"` focal depth for this scan's spec, µm below the surface.
-pub(crate) fn focal_depth(scan: &Scan) -> f64 {
+/// Fine bins the trace simulation may step through (bounds the import's work).
+const MAX_BINS: f64 = 5e6;
+
+/// Whether the activity is one the scan can simulate: the values minisim's own
+/// validation accepts, within the work bound. Outside it the import falls back to the
+/// median depth and validation names the bad field.
+fn simulable(scan: &Scan) -> bool {
+    let a = scan.activity;
+    let bins = (a.spike_sim_hz / scan.fps).round().max(1.0);
+    scan.fps > 0.0
+        && (0.0..=10.0).contains(&a.brightness_cv)
+        && a.tau_rise_s > 0.0
+        && a.tau_rise_s < a.tau_decay_s
+        && a.tau_decay_s <= 60.0
+        && a.f0 > 0.0
+        && a.spike_sim_hz > 0.0
+        && (scan.frames as f64 + 6.0 * a.tau_decay_s * scan.fps) * bins <= MAX_BINS
+}
+
+/// py-minisim's `"auto"` focal depth for this scan's spec, µm below the surface, or
+/// `None` when the activity cannot be simulated (see [`simulable`]).
+pub(crate) fn focal_depth(scan: &Scan) -> Option<f64> {
+    if !simulable(scan) {
+        return None;
+    }
     let z = depths(&scan.layers);
     if z.is_empty() {
-        return 0.0;
+        return Some(0.0);
     }
     let [h, w] = scan.fov_px;
     let m = scan.margin_px as f64;
@@ -271,7 +295,7 @@ pub(crate) fn focal_depth(scan: &Scan) -> f64 {
             best = (count, signal, f);
         }
     }
-    best.2
+    Some(best.2)
 }
 
 /// py-minisim's focus without a sensor: the median effective depth (here the median
@@ -356,8 +380,8 @@ mod tests {
     #[test]
     fn focus_is_deterministic_and_inside_the_layer() {
         let s = scan();
-        let f = focal_depth(&s);
-        assert_eq!(f, focal_depth(&s));
+        let f = focal_depth(&s).unwrap();
+        assert_eq!(Some(f), focal_depth(&s));
         assert!((0.0..=200.0).contains(&f), "{f}");
     }
 
@@ -368,8 +392,22 @@ mod tests {
             weight: 1.0,
             depth_um: [60.0, 80.0],
         }];
-        let f = focal_depth(&s);
+        let f = focal_depth(&s).unwrap();
         assert!((60.0..=80.0).contains(&f), "{f}");
+    }
+
+    #[test]
+    fn absurd_activity_is_not_simulated() {
+        for change in [
+            |s: &mut Scan| s.activity.brightness_cv = 1e200,
+            |s: &mut Scan| s.activity.tau_rise_s = s.activity.tau_decay_s,
+            |s: &mut Scan| s.activity.tau_decay_s = 1e12,
+            |s: &mut Scan| s.frames = u64::MAX / 2,
+        ] {
+            let mut s = scan();
+            change(&mut s);
+            assert_eq!(focal_depth(&s), None);
+        }
     }
 
     #[test]

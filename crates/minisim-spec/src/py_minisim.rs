@@ -375,7 +375,7 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
     let focal_um = match rig.focal_um {
         Some(f) => f,
         None => {
-            let f = match (activity, has_sensor && has_optics) {
+            let scanned = match (activity, has_sensor && has_optics) {
                 (Some(a), true) => py_focus::focal_depth(&Scan {
                     seed,
                     fps: rig.fps,
@@ -395,8 +395,9 @@ pub(crate) fn import(text: &str) -> Result<PyImport, SpecError> {
                     layers: layers.clone(),
                     activity: a,
                 }),
-                _ => py_focus::median_depth(&layers),
+                _ => None,
             };
+            let f = scanned.unwrap_or_else(|| py_focus::median_depth(&layers));
             note(
                 &mut out,
                 "acquisition.focal_depth_in_tissue_um",

@@ -114,14 +114,17 @@ impl IsxdReader {
             0
         };
         let frames = times.saturating_sub(dropped);
-        let frame_bytes = (height + 2 * pad_rows) * width * sample.size();
-        if frame_bytes as u64 * frames as u64 != data_len {
+        let frame_bytes = (height as u64)
+            .saturating_add(2 * pad_rows as u64)
+            .saturating_mul(width as u64)
+            .saturating_mul(sample.size() as u64);
+        if frame_bytes == 0 || frame_bytes.saturating_mul(frames as u64) != data_len {
             return Err(bad(
                 path,
                 format!(
                     "{data_len} bytes of frames, but the footer says {frames} frames of {height}×{width} {} ({} bytes)",
                     sample.name(),
-                    frame_bytes as u64 * frames as u64
+                    frame_bytes.saturating_mul(frames as u64)
                 ),
             ));
         }
@@ -147,7 +150,7 @@ impl IsxdReader {
             sample,
             pad_rows,
             read: 0,
-            buf: vec![0; frame_bytes],
+            buf: vec![0; frame_bytes as usize],
         })
     }
 }

@@ -104,6 +104,24 @@ impl NpyReader {
                 ));
             }
         };
+        let frame_bytes = height
+            .checked_mul(width)
+            .and_then(|n| n.checked_mul(dtype.size()))
+            .filter(|&n| n > 0)
+            .ok_or_else(|| bad(path, format!("shape {shape:?} holds no frame or overflows")))?;
+        let data_len = std::fs::metadata(path)
+            .map_err(io(path, "cannot read the movie"))?
+            .len();
+        // One frame must fit in the file before its buffer is allocated; a file cut
+        // short later is reported at the frame that is incomplete.
+        if frames > 0 && frame_bytes as u64 > data_len {
+            return Err(bad(
+                path,
+                format!(
+                    "truncated: shape {shape:?} needs {frame_bytes} bytes per frame, the file has {data_len}"
+                ),
+            ));
+        }
         Ok(NpyReader {
             path: path.to_path_buf(),
             file,
@@ -117,7 +135,7 @@ impl NpyReader {
             },
             dtype,
             read: 0,
-            buf: vec![0; height * width * dtype.size()],
+            buf: vec![0; frame_bytes],
         })
     }
 }
