@@ -12,6 +12,7 @@ use minisim::{
     human_bytes, simulate, simulate_cached_with, simulate_video,
 };
 
+use crate::calibrate_cmd::{CalibrateArgs, CompareArgs, calibrate_cmd, compare_cmd};
 use crate::failure::usage;
 use crate::preview;
 use crate::report::{ReportArgs, report_cmd};
@@ -53,6 +54,11 @@ pub enum Command {
     /// Run every point of a sweep through the cache (one row of metrics per point),
     /// locally, into a run directory, or as a Slurm job array; gather a run's rows.
     Sweep(SweepArgs),
+    /// Fit a spec to a real movie (sensor, vignette, bleaching, motion, brightness),
+    /// with a report of every estimate and its uncertainty.
+    Calibrate(CalibrateArgs),
+    /// Two movies' statistics side by side, each inside or outside its tolerance.
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -268,6 +274,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Export(a) => export_movie(a),
         Command::Sweep(a) => sweep_cmd(a),
         Command::Report(a) => report_cmd(a),
+        Command::Calibrate(a) => calibrate_cmd(a),
+        Command::Compare(a) => compare_cmd(a),
     }
 }
 

@@ -78,6 +78,17 @@ pub fn classify(e: &anyhow::Error) -> (u8, Option<String>) {
             _ => (2, Some("see docs/video.md for formats and codecs".into())),
         };
     }
+    if let Some(c) = e.downcast_ref::<minisim::CalibrateError>() {
+        use minisim::CalibrateError as C;
+        return match c {
+            C::Missing { .. } | C::TooSmall(_) | C::Spec(_) => (
+                2,
+                Some("docs/calibrate.md lists what calibration needs".into()),
+            ),
+            C::Read(_) => (2, Some("see docs/video.md, \"Reading movies\"".into())),
+            C::Render(_) => (1, None),
+        };
+    }
     if let Some(c) = e.downcast_ref::<CacheError>() {
         return match c {
             CacheError::Exists { .. } => (1, Some("choose a new output directory".into())),

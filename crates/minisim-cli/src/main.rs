@@ -5,9 +5,12 @@
 //! `export-rois` (extraction results against the ground truth), `report` (one HTML page
 //! about a recording), `import` (py-minisim
 //! specs), `sweep` (sweeps locally, in run directories or as Slurm job arrays; `sweep
-//! gather`). Errors print one
+//! gather`), `calibrate` (a spec fitted to a real movie) and `compare` (two movies'
+//! statistics side by side). Errors print one
 //! line plus a hint; exit code 2 for usage and input errors, 1 for runtime failures.
 
+mod calibrate_cmd;
+mod calibrate_fig;
 mod commands;
 mod failure;
 mod preview;

@@ -182,6 +182,78 @@ fn apply(rows: &AxisMap, cols: &AxisMap, input: &[f32], out: &mut [f32], tmp: &m
     }
 }
 
+/// Covariance of `spec`'s exported frames for noise that is independent between
+/// sensor pixels with unit variance (shot and read noise): `K[dy][dx]` between
+/// output pixels `dy` rows and `dx` columns apart (0–2), averaged over the outputs;
+/// exact for the separable map (row factor × column factor). `K[0][0]` is the factor
+/// by which the export scales such noise's variance. With motion correction, each
+/// axis's covariance is mixed with its convolution by the kernel's autocorrelation
+/// ∫K(u)K(u + d)du, which is the expectation over a shift whose sub-pixel fraction
+/// is uniform, in the proportion `motion_smoothing` ∈ [0, 1]: 1 for frames that move
+/// by a pixel or more, less when the motion is slow or small (fractions near 0
+/// barely interpolate). `None` without an export. Calibration starts from it to
+/// turn the photon transfer of an exported movie into the sensor's (and corrects
+/// the rest with a pilot render).
+pub fn noise_covariance(spec: &Spec, motion_smoothing: f64) -> Option<[[f64; 3]; 3]> {
+    const LAGS: usize = 7;
+    let export = spec.export()?;
+    let [h, w] = spec.acquisition().fov_px;
+    let pixel_um = spec.acquisition().pixel_um;
+    // Σ_j w_ij·w_(i+d)j averaged over i, for lags d = 0 … LAGS − 1.
+    let lags = |m: &AxisMap| -> [f64; LAGS] {
+        let dense: Vec<Vec<f64>> = m
+            .rows
+            .iter()
+            .map(|(first, wts)| {
+                let mut v = vec![0.0; m.inputs];
+                for (k, &x) in wts.iter().enumerate() {
+                    v[first + k] = x as f64;
+                }
+                v
+            })
+            .collect();
+        std::array::from_fn(|d| {
+            let pairs = dense.len().saturating_sub(d).max(1);
+            dense
+                .iter()
+                .zip(dense.iter().skip(d))
+                .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>())
+                .sum::<f64>()
+                / pairs as f64
+        })
+    };
+    let shifted = |c: [f64; LAGS]| -> [f64; 3] {
+        if !export.motion_correction {
+            return [c[0], c[1], c[2]];
+        }
+        // Autocorrelation of the kernel at integer lags (support ≤ 2 each side).
+        let steps = 4000;
+        let auto = |d: i64| -> f64 {
+            (0..steps)
+                .map(|i| {
+                    let u = -2.0 + 4.0 * (i as f64 + 0.5) / steps as f64;
+                    kernel_at(export.kernel, u) * kernel_at(export.kernel, u + d as f64)
+                })
+                .sum::<f64>()
+                * 4.0
+                / steps as f64
+        };
+        let cov = |e: i64| c.get(e.unsigned_abs() as usize).copied().unwrap_or(0.0);
+        let lambda = motion_smoothing.clamp(0.0, 1.0);
+        std::array::from_fn(|d| {
+            let smoothed = (-4i64..=4)
+                .map(|k| auto(k) * cov(d as i64 - k))
+                .sum::<f64>();
+            (1.0 - lambda) * c[d] + lambda * smoothed
+        })
+    };
+    let rows = shifted(lags(&AxisMap::of(export, h as usize, pixel_um)));
+    let cols = shifted(lags(&AxisMap::of(export, w as usize, pixel_um)));
+    Some(std::array::from_fn(|dy| {
+        std::array::from_fn(|dx| rows[dy] * cols[dx])
+    }))
+}
+
 /// The prepared export of one render.
 #[derive(Debug, Clone)]
 pub(crate) struct Exporter {
@@ -376,6 +448,52 @@ mod tests {
         let m = AxisMap::of(&e, 10, 1.0);
         assert_eq!(m.outputs(), 3);
         assert_eq!(m.rows[1], (3, vec![1.0 / 3.0; 3]));
+    }
+
+    /// k × k binning averages k² independent values: variance × 1/k². Resampling
+    /// s = 4× down with the anti-aliased Keys kernel K(u/s)/s: Σw² per axis ≈
+    /// ∫K²/s with ∫K² = 57/70 for a = −0.5, so (57/280)² = 0.0414 over both axes
+    /// (3 %: the sampled kernel and the renormalised edge outputs).
+    #[test]
+    fn noise_covariance_of_binning_and_resampling() {
+        let with = |export: Export| {
+            let mut d = Spec::default().to_draft();
+            d.acquisition.fov_px = [120, 160];
+            d.acquisition.pixel_um = 0.75;
+            d.output.export = Some(export);
+            noise_covariance(&Spec::new(d).expect("valid"), 1.0).expect("export")
+        };
+        // Disjoint blocks: no covariance between neighbours.
+        let k2 = with(Export {
+            bin: 2,
+            ..Export::default()
+        });
+        assert!((k2[0][0] - 0.25).abs() < 1e-6, "{k2:?}");
+        assert!(k2[0][1].abs() < 1e-9 && k2[1][1].abs() < 1e-9);
+        let down = with(Export {
+            pixel_um: Some(3.0),
+            ..Export::default()
+        });
+        let expected = (57.0f64 / 280.0).powi(2);
+        assert!(
+            (down[0][0] / expected - 1.0).abs() < 0.03,
+            "{down:?} vs {expected}"
+        );
+        // Overlapping kernels: neighbours correlate, less at lag 2, symmetric axes.
+        assert!(down[0][1] > 0.0 && down[0][2] < down[0][1], "{down:?}");
+        assert!((down[0][1] - down[1][0]).abs() < 0.01 * down[0][0]);
+        assert!(noise_covariance(&Spec::default(), 1.0).is_none());
+        // Motion correction of white noise (bin 1, no resampling): per axis the
+        // variance is ∫K² = 57/70 of the Keys kernel, over both axes its square.
+        let corrected = with(Export {
+            motion_correction: true,
+            ..Export::default()
+        });
+        let expected = (57.0f64 / 70.0).powi(2);
+        assert!(
+            (corrected[0][0] / expected - 1.0).abs() < 1e-3,
+            "{corrected:?}"
+        );
     }
 
     /// Every row of every map sums to 1 (constants are preserved), and a linear ramp

@@ -31,6 +31,7 @@ mod truth;
 
 pub use error::RenderError;
 pub use estimate::{Estimate, estimate, human_bytes};
+pub use export::noise_covariance;
 pub use labels::DETECTABLE_SNR;
 pub use minisim_steps::Geometry;
 pub use minisim_steps::optics::IN_FOCUS_WEIGHT;

@@ -54,7 +54,46 @@ pub fn central(h: usize, w: usize, frac: f64) -> Vec<(usize, usize)> {
     out
 }
 
-/// Pearson correlation of two equally long series; 0 when either is constant.
+/// Pearson correlation accumulated pair by pair in constant memory (sums in `f64`;
+/// accurate for values whose mean is small next to their spread, such as high-passed
+/// noise).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PearsonSums {
+    n: f64,
+    sx: f64,
+    sy: f64,
+    sxx: f64,
+    syy: f64,
+    sxy: f64,
+}
+
+impl PearsonSums {
+    /// Add one pair.
+    pub fn push(&mut self, x: f64, y: f64) {
+        self.n += 1.0;
+        self.sx += x;
+        self.sy += y;
+        self.sxx += x * x;
+        self.syy += y * y;
+        self.sxy += x * y;
+    }
+
+    /// The correlation (0 with no pairs or no variance).
+    pub fn value(&self) -> f64 {
+        if self.n == 0.0 {
+            return 0.0;
+        }
+        let vx = self.sxx - self.sx * self.sx / self.n;
+        let vy = self.syy - self.sy * self.sy / self.n;
+        if vx <= 0.0 || vy <= 0.0 {
+            0.0
+        } else {
+            (self.sxy - self.sx * self.sy / self.n) / (vx * vy).sqrt()
+        }
+    }
+}
+
+/// Pearson correlation of two equally long slices (0 when either is constant).
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     if n == 0 {

@@ -14,6 +14,7 @@
 //! - [`field`]: vignetting (edge over centre of the smoothed mean image);
 //! - [`structure`]: static fine-structure contrast of the mean image at 3 µm pixels;
 //! - [`sensor`]: bleaching drift and the photon-transfer gain;
+//! - [`scale`]: the apparent cell scale (what changes between adjacent frames);
 //! - [`realism`]: all of them on one movie beside the ranges of real recordings.
 //!
 //! Each module states its definition; each statistic is tested on a case with a known
@@ -28,5 +29,6 @@ pub mod motion;
 pub mod noise;
 pub mod pnr;
 pub mod realism;
+pub mod scale;
 pub mod sensor;
 pub mod structure;

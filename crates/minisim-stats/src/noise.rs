@@ -10,7 +10,7 @@
 
 use ndarray::{Array2, Array3, s};
 
-use crate::filter::{central, gauss_blur, pearson};
+use crate::filter::{PearsonSums, central, gauss_blur};
 
 /// Frame-difference noise over pixel-scale noise.
 pub fn ratio(movie: &Array3<f32>) -> f64 {
@@ -59,7 +59,7 @@ pub fn neighbour_correlation(movie: &Array3<f32>) -> [f64; 2] {
     if t < 2 || h <= 2 * BORDER + 1 || w <= 2 * BORDER + 1 {
         return [0.0, 0.0];
     }
-    let (mut ha, mut hb, mut va, mut vb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut horizontal, mut vertical) = (PearsonSums::default(), PearsonSums::default());
     for f in 0..(t - 1).min(100) {
         let d: Array2<f32> = &movie.slice(s![f + 1, .., ..]) - &movie.slice(s![f, .., ..]);
         let mut low = d.clone();
@@ -68,17 +68,15 @@ pub fn neighbour_correlation(movie: &Array3<f32>) -> [f64; 2] {
         for y in BORDER..h - BORDER {
             for x in BORDER..w - BORDER {
                 if x + 1 < w - BORDER {
-                    ha.push(hp[[y, x]] as f64);
-                    hb.push(hp[[y, x + 1]] as f64);
+                    horizontal.push(hp[[y, x]] as f64, hp[[y, x + 1]] as f64);
                 }
                 if y + 1 < h - BORDER {
-                    va.push(hp[[y, x]] as f64);
-                    vb.push(hp[[y + 1, x]] as f64);
+                    vertical.push(hp[[y, x]] as f64, hp[[y + 1, x]] as f64);
                 }
             }
         }
     }
-    [pearson(&ha, &hb), pearson(&va, &vb)]
+    [horizontal.value(), vertical.value()]
 }
 
 #[cfg(test)]

@@ -20,6 +20,21 @@ use crate::filter::{box_sum, central, gauss_blur, percentile};
 
 /// CNMF-E's PNR percentiles `[p50, p90, p99]` with the kernel width `g_sig` px.
 pub fn cnmfe(movie: &Array3<f32>, g_sig: f64) -> [f64; 3] {
+    let (_, h, w) = movie.dim();
+    let pnr = cnmfe_images(movie, g_sig, false).0;
+    let mut values: Vec<f64> = central(h, w, 0.8)
+        .into_iter()
+        .map(|(y, x)| pnr[[y, x]])
+        .collect();
+    [
+        percentile(&mut values, 0.5),
+        percentile(&mut values, 0.9),
+        percentile(&mut values, 0.99),
+    ]
+}
+
+/// The first 200 frames filtered with CNMF-E's centre-surround kernel of width `g_sig`.
+fn cnmfe_filter(movie: &Array3<f32>, g_sig: f64) -> Array3<f32> {
     let t = movie.dim().0.min(200);
     let (_, h, w) = movie.dim();
     let r = (2.0 * g_sig).round() as usize; // (4σ+1)² window
@@ -40,26 +55,63 @@ pub fn cnmfe(movie: &Array3<f32>, g_sig: f64) -> [f64; 3] {
             .slice_mut(s![f, .., ..])
             .assign(&(&g - &b.mapv(|v| v * kmean as f32)));
     }
-    let mut values: Vec<f64> = central(h, w, 0.8)
-        .into_iter()
-        .map(|(y, x)| {
-            let mut ts: Vec<f64> = filtered
-                .slice(s![.., y, x])
-                .iter()
-                .map(|&v| v as f64)
-                .collect();
-            let max = ts.iter().cloned().fold(f64::MIN, f64::max);
-            let med = percentile(&mut ts, 0.5);
-            let mut dev: Vec<f64> = ts.iter().map(|v| (v - med).abs()).collect();
-            let mad = percentile(&mut dev, 0.5) * 1.4826;
-            (max - med) / mad.max(1e-9)
-        })
-        .collect();
-    [
-        percentile(&mut values, 0.5),
-        percentile(&mut values, 0.9),
-        percentile(&mut values, 0.99),
-    ]
+    filtered
+}
+
+/// CNMF-E's images over the first 200 frames filtered with the centre-surround kernel
+/// of width `g_sig`: the PNR image ((max − median) / (1.4826 · MAD) per pixel) and,
+/// with `correlation`, the local correlation image (each pixel's mean Pearson
+/// correlation with its 8 neighbours; an empty array without).
+pub fn cnmfe_images(
+    movie: &Array3<f32>,
+    g_sig: f64,
+    correlation: bool,
+) -> (Array2<f64>, Array2<f64>) {
+    let filtered = cnmfe_filter(movie, g_sig);
+    let (t, h, w) = filtered.dim();
+    let pnr = Array2::from_shape_fn((h, w), |(y, x)| {
+        let mut ts: Vec<f64> = filtered
+            .slice(s![.., y, x])
+            .iter()
+            .map(|&v| v as f64)
+            .collect();
+        let max = ts.iter().cloned().fold(f64::MIN, f64::max);
+        let med = percentile(&mut ts, 0.5);
+        let mut dev: Vec<f64> = ts.iter().map(|v| (v - med).abs()).collect();
+        let mad = percentile(&mut dev, 0.5) * 1.4826;
+        (max - med) / mad.max(1e-9)
+    });
+    if !correlation || t < 2 {
+        return (pnr, Array2::zeros((0, 0)));
+    }
+    // Standardised traces, then neighbour products.
+    let mut z = filtered;
+    for y in 0..h {
+        for x in 0..w {
+            let mut ts = z.slice_mut(s![.., y, x]);
+            let m = ts.mean().unwrap_or(0.0);
+            let sd = (ts.iter().map(|v| (v - m).powi(2)).sum::<f32>() / t as f32).sqrt();
+            ts.mapv_inplace(|v| if sd > 0.0 { (v - m) / sd } else { 0.0 });
+        }
+    }
+    let corr = Array2::from_shape_fn((h, w), |(y, x)| {
+        let (mut sum, mut n) = (0.0, 0);
+        for dy in -1i64..=1 {
+            for dx in -1i64..=1 {
+                let (yy, xx) = (y as i64 + dy, x as i64 + dx);
+                if (dy, dx) == (0, 0) || yy < 0 || xx < 0 || yy >= h as i64 || xx >= w as i64 {
+                    continue;
+                }
+                let c: f32 = (0..t)
+                    .map(|f| z[[f, y, x]] * z[[f, yy as usize, xx as usize]])
+                    .sum();
+                sum += c as f64 / t as f64;
+                n += 1;
+            }
+        }
+        sum / n.max(1) as f64
+    });
+    (pnr, corr)
 }
 
 /// The zero-mean disc kernel of [`disc`]: `(radius, weights)` over the
@@ -208,6 +260,62 @@ mod tests {
             let z: f64 = StandardNormal.sample(&mut rng);
             z as f32 * 10.0 + 100.0
         })
+    }
+
+    #[test]
+    fn correlation_image_of_white_noise_is_the_filter_autocorrelation() {
+        // Filtered white noise: neighbours correlate at Σ h(u)·h(u+e) / Σ h² for the
+        // filter's impulse response h, averaged over the 8 neighbours e.
+        let g_sig = 2.0;
+        let n = 41;
+        let mut delta = Array3::<f32>::zeros((1, n, n));
+        delta[[0, n / 2, n / 2]] = 1.0;
+        let h = cnmfe_filter(&delta, g_sig);
+        let h = h.slice(s![0, .., ..]);
+        let energy: f64 = h.iter().map(|&v| (v as f64).powi(2)).sum();
+        let mut expected = 0.0;
+        for (dy, dx) in [
+            (-1, -1),
+            (-1, 0),
+            (-1, 1),
+            (0, -1),
+            (0, 1),
+            (1, -1),
+            (1, 0),
+            (1, 1),
+        ] {
+            let mut c = 0.0;
+            for ((y, x), &v) in h.indexed_iter() {
+                let (yy, xx) = (y as i64 + dy, x as i64 + dx);
+                if yy >= 0 && xx >= 0 && (yy as usize) < n && (xx as usize) < n {
+                    c += v as f64 * h[[yy as usize, xx as usize]] as f64;
+                }
+            }
+            expected += c / energy / 8.0;
+        }
+        let (_, corr) = cnmfe_images(&white(200, 64, 64, 7), g_sig, true);
+        assert_eq!(corr.dim(), (64, 64));
+        // Interior pixels (the filter's support is 9 px wide); each value has a
+        // sampling SD of about 1/√200 = 0.07, the median over ~2000 of them far less.
+        let mut v: Vec<f64> = corr.slice(s![8..56, 8..56]).iter().copied().collect();
+        let median = percentile(&mut v, 0.5);
+        assert!((median - expected).abs() < 0.03, "{median} vs {expected}");
+
+        // A shared trace in a 5×5 patch: its interior pixels correlate near 1.
+        let mut movie = white(200, 64, 64, 8);
+        let mut rng = Stream::seed_from_u64(9);
+        for f in 0..200 {
+            let a: f64 = StandardNormal.sample(&mut rng);
+            for y in 30..35 {
+                for x in 30..35 {
+                    movie[[f, y, x]] += 200.0 * a as f32;
+                }
+            }
+        }
+        let (_, corr) = cnmfe_images(&movie, g_sig, true);
+        // Noise alone correlates at `expected`; the shared trace lifts it above.
+        assert!(expected < 0.85, "{expected}");
+        assert!(corr[[32, 32]] > 0.95, "{}", corr[[32, 32]]);
     }
 
     #[test]

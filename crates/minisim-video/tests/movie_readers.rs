@@ -170,7 +170,8 @@ fn bad_movies_are_errors_naming_the_file_and_the_problem() {
     let mut bytes = std::fs::read(dir.path().join("e.isxd")).unwrap();
     bytes.drain(..2);
     assert!(err("f.isxd", &bytes).contains("but the footer says 12 frames"));
-    // MJPG AVIs are not read (uncompressed gray only).
+    // MJPG AVIs are not read without FFmpeg (uncompressed gray only); with the
+    // `ffmpeg` feature FFmpeg decodes them (the luma plane).
     let mjpg = dir2.path().join("m.avi");
     simulate_video(
         &spec(8),
@@ -181,8 +182,17 @@ fn bad_movies_are_errors_naming_the_file_and_the_problem() {
         },
     )
     .unwrap();
-    let e = read::open(&mjpg).err().unwrap().to_string();
-    assert!(e.contains("codec 'MJPG'"), "{e}");
+    #[cfg(not(feature = "ffmpeg"))]
+    {
+        let e = read::open(&mjpg).err().unwrap().to_string();
+        assert!(e.contains("codec 'MJPG'"), "{e}");
+    }
+    #[cfg(feature = "ffmpeg")]
+    {
+        let mut r = read::open(&mjpg).unwrap();
+        let frames = read::read_all(r.as_mut(), None).unwrap();
+        assert_eq!(frames.dim(), (12, 36, 50));
+    }
 }
 
 fn writers_ready() -> bool {
@@ -269,4 +279,63 @@ m.tofile(f"{d}/raw.gray")
             .frame_rate_hz,
         Some(20.0)
     );
+}
+
+/// FFV1 in AVI and in Matroska, 8- and 16-bit, written by the ffmpeg command line from
+/// raw frames, read frame-exact through the `ffmpeg` feature.
+#[cfg(feature = "ffmpeg")]
+#[test]
+fn ffv1_written_by_ffmpeg_reads_frame_exact() {
+    if !writers_ready() {
+        eprintln!("skipped: ffmpeg or python3 with numpy and tifffile not found");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (t, h, w) = (11usize, 30usize, 46usize);
+    let want8 = Array3::from_shape_fn((t, h, w), |(t, y, x)| {
+        ((5 * t + 3 * y + 7 * x) % 256) as f32
+    });
+    let want16 = want8.mapv(|v| v * 200.0 + 17.0);
+    let raw8: Vec<u8> = want8.iter().map(|&v| v as u8).collect();
+    let raw16: Vec<u8> = want16
+        .iter()
+        .flat_map(|&v| (v as u16).to_le_bytes())
+        .collect();
+    std::fs::write(d.join("raw8.gray"), raw8).unwrap();
+    std::fs::write(d.join("raw16.gray"), raw16).unwrap();
+    let size = format!("{w}x{h}");
+    for (raw, pix, out) in [
+        ("raw8.gray", "gray", "ffv1_8.avi"),
+        ("raw16.gray", "gray16le", "ffv1_16.avi"),
+        ("raw16.gray", "gray16le", "ffv1_16.mkv"),
+    ] {
+        let status = Command::new("ffmpeg")
+            .args([
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                pix,
+            ])
+            .args(["-s", &size, "-r", "15", "-i"])
+            .arg(d.join(raw))
+            .args(["-c:v", "ffv1", "-pix_fmt", pix])
+            .arg(d.join(out))
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    }
+    assert_eq!(read(&d.join("ffv1_8.avi")), want8);
+    assert_eq!(read(&d.join("ffv1_16.avi")), want16);
+    assert_eq!(read(&d.join("ffv1_16.mkv")), want16);
+    let r = read::open(&d.join("ffv1_16.mkv")).unwrap();
+    assert_eq!((r.info().frames, r.info().sample), (t, "u16"));
+    assert_eq!(r.info().frame_rate_hz, Some(15.0));
 }

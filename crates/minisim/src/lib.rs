@@ -102,10 +102,34 @@ pub use minisim_video::{
 };
 
 /// Reading movies users have (`.npy`, multi-page `.tif`, uncompressed gray `.avi`,
-/// Inscopix `.isxd`) frame by frame as `f32`: [`read::open`], [`read::read_all`].
+/// Inscopix `.isxd`) frame by frame as `f32`: [`read::open`], [`read::read_all`];
+/// [`read::ArrayReader`] reads a movie already in memory the same way.
 pub mod read {
-    pub use minisim_video::read::{MovieInfo, MovieReader, open, read_all};
+    pub use minisim_video::read::{ArrayReader, MovieInfo, MovieReader, open, read_all};
 }
+
+/// Calibration to a real recording: [`calibration::calibrate`] streams a movie once
+/// and estimates the sensor (photon transfer), vignette, bleaching and motion, each
+/// with its uncertainty or quality flag; [`calibration::Calibration::spec`] writes them
+/// into a spec; [`calibration::compare`] sets two movies' statistics side by side
+/// within derived tolerances. See docs/calibrate.md.
+///
+/// ```
+/// use minisim::calibration::{Options, calibrate};
+/// use minisim::read::ArrayReader;
+/// use minisim::{Movie, SimulateOptions, Spec};
+/// let spec = Spec::preset("quick")?
+///     .with_overrides([("acquisition.frames", serde_json::json!(120))])?;
+/// let Movie::Counts(movie) = minisim::simulate(&spec, &SimulateOptions::default())?.observed
+/// else { unreachable!() };
+/// let mut reader = ArrayReader::new(movie.mapv(|v| v as f32), Some(20.0), Some(2.0));
+/// let cal = calibrate(&mut reader, Options::default())?;
+/// let gain = spec.digitize().unwrap().gain_dn_per_e;
+/// assert!((cal.sensor.gain_dn_per_e.value / gain - 1.0).abs() < 0.1);
+/// # Ok::<(), minisim::Error>(())
+/// ```
+pub use minisim_calibrate as calibration;
+pub use minisim_calibrate::CalibrateError;
 
 /// The output format a video path (and optional codec) selects, checked before any
 /// rendering: unknown extensions, codecs and ffmpeg formats without the `ffmpeg`
@@ -191,6 +215,10 @@ pub enum Error {
     /// names the file, flag or point.
     #[error(transparent)]
     Sweep(#[from] SweepError),
+    /// Calibration could not read the movie, lacks a quantity (pixel size, frame rate)
+    /// no flag or scope gave, or its pilot render failed.
+    #[error(transparent)]
+    Calibrate(#[from] CalibrateError),
 }
 
 /// `Result` with minisim's [`Error`].

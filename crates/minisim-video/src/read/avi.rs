@@ -131,7 +131,7 @@ impl AviReader {
             return Err(bad(
                 path,
                 format!(
-                    "codec '{}' at {} bits is not read; uncompressed 8-bit gray (Y800) only (FFV1 and others through ffmpeg: convert to .tif or .npy)",
+                    "codec '{}' at {} bits is not read; uncompressed 8-bit gray (Y800) only without the ffmpeg feature (FFV1 and others: build with `--features ffmpeg`, or convert to .tif or .npy)",
                     String::from_utf8_lossy(&h.compression),
                     h.bits
                 ),

@@ -11,6 +11,8 @@
 //! a [`VideoError::BadInput`] naming the file and what is wrong.
 
 mod avi;
+#[cfg(feature = "ffmpeg")]
+mod ffmpeg;
 mod isxd;
 mod npy;
 mod tiff;
@@ -55,7 +57,28 @@ pub fn open(path: &Path) -> Result<Box<dyn MovieReader>, VideoError> {
     match ext.as_str() {
         "npy" => Ok(Box::new(npy::NpyReader::open(path)?)),
         "tif" | "tiff" => Ok(Box::new(tiff::TiffReader::open(path)?)),
-        "avi" => Ok(Box::new(avi::AviReader::open(path)?)),
+        "avi" => match avi::AviReader::open(path) {
+            Ok(r) => Ok(Box::new(r)),
+            // Compressed AVI (FFV1 and others) through FFmpeg when it is built in.
+            #[cfg(feature = "ffmpeg")]
+            Err(VideoError::BadInput { message, .. }) if message.starts_with("codec ") => {
+                match ffmpeg::FfmpegReader::open(path) {
+                    Ok(r) => Ok(Box::new(r)),
+                    Err(VideoError::BadInput { message: ff, .. }) => {
+                        Err(bad(path, format!("{message}; {ff}")))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        },
+        #[cfg(feature = "ffmpeg")]
+        "mkv" | "mp4" => Ok(Box::new(ffmpeg::FfmpegReader::open(path)?)),
+        #[cfg(not(feature = "ffmpeg"))]
+        "mkv" | "mp4" => Err(bad(
+            path,
+            "Matroska and MP4 movies are read through FFmpeg: build with the `ffmpeg` feature, or convert to .tif or .npy",
+        )),
         "isxd" => Ok(Box::new(isxd::IsxdReader::open(path)?)),
         _ => Err(bad(
             path,
@@ -68,6 +91,53 @@ pub fn open(path: &Path) -> Result<Box<dyn MovieReader>, VideoError> {
                 }
             ),
         )),
+    }
+}
+
+/// A movie already in memory (`frames × height × width`), read like a file: for
+/// calibrating or comparing a render without writing it out.
+pub struct ArrayReader {
+    movie: ndarray::Array3<f32>,
+    info: MovieInfo,
+    next: usize,
+}
+
+impl ArrayReader {
+    /// A reader over `movie`, with the frame rate and pixel size a file would carry.
+    pub fn new(
+        movie: ndarray::Array3<f32>,
+        frame_rate_hz: Option<f64>,
+        pixel_um: Option<f64>,
+    ) -> ArrayReader {
+        let (frames, height, width) = movie.dim();
+        ArrayReader {
+            movie: movie.as_standard_layout().into_owned(),
+            info: MovieInfo {
+                frames,
+                height,
+                width,
+                sample: "f32",
+                frame_rate_hz,
+                pixel_um,
+            },
+            next: 0,
+        }
+    }
+}
+
+impl MovieReader for ArrayReader {
+    fn info(&self) -> &MovieInfo {
+        &self.info
+    }
+
+    fn read_frame(&mut self, out: &mut [f32]) -> Result<bool, VideoError> {
+        if self.next >= self.info.frames {
+            return Ok(false);
+        }
+        let frame = self.movie.index_axis(ndarray::Axis(0), self.next);
+        out.copy_from_slice(frame.as_slice().expect("standard layout"));
+        self.next += 1;
+        Ok(true)
     }
 }
 
