@@ -70,13 +70,16 @@ pub const TOLERANCES: [(&str, f64, f64); 17] = [
 /// statistics and the residual motion vary more between seeds. Each is 3·√2 × the
 /// SD over thirteen seeds (21–33) of `nvista3` on a 400 × 400 sensor window (a
 /// 100 × 100 export, 300 frames), so 3 SD of the difference of two independent
-/// renders; the small window makes them conservative for a full-size export (whose
-/// SDs over five seeds were about 3/4 of these). SD in the comment; a row takes the
-/// larger of this and its [`TOLERANCES`] entry. Measured with `minisim-cli render`
-/// of that spec at each seed and `compare --json` against seed 21.
+/// renders. The apparent gain varies more on the full-size export (SD 6.9 % over
+/// eight seeds of 100 frames, seeds 0–7, against 4.3 % on the window: the path
+/// dependence does not average over pixels, and the scene's share of the
+/// photon-transfer high-pass is larger), so its row uses that. SD in the comment; a
+/// row takes the larger of this and its [`TOLERANCES`] entry. Measured with
+/// `minisim-cli render` of that spec at each seed and `compare --json` against seed
+/// 21.
 pub const EXPORTED_TOLERANCES: [(&str, f64, f64); 9] = [
     ("signal above unlit (DN)", 0.0, 0.37), // SD 8.6 %
-    ("gain (DN/e⁻)", 0.0, 0.19),            // SD 4.3 %
+    ("gain (DN/e⁻)", 0.0, 0.29),            // SD 6.9 % (full size)
     ("motion RMS (µm)", 0.11, 0.0),         // SD 0.025 µm
     ("frame-mean lag-1", 0.14, 0.0),        // SD 0.032
     ("PNR p50 (CNMF-E)", 0.0, 0.22),        // SD 5.1 %

@@ -102,8 +102,14 @@ fn high_pass_variance(k: &[[f64; 3]; 3]) -> f64 {
         - k[0][1]
 }
 
-/// Frames of the pilot render whose apparent gain is matched to an export's.
-const GAIN_PILOT_FRAMES: usize = 200;
+/// Pilot renders (seeds spec.seed + 0, 1, …) whose mean apparent gain is matched to
+/// an export's: the vendor's motion correction smooths each recording by an amount
+/// that depends on its path, so one pilot's path would bias the fit by as much as
+/// the movie's own does (the mean over four halves that part of the variance).
+const GAIN_PILOTS: usize = 4;
+
+/// Frames of each gain pilot.
+const GAIN_PILOT_FRAMES: usize = 100;
 
 /// Frames over which the brightness of the movie and of the pilot render are matched.
 const PILOT_FRAMES: usize = 20;
@@ -235,6 +241,17 @@ fn sensor_prior(base: &Spec, scope: Option<&str>, rate_hz: f64) -> sensor::Senso
     }
 }
 
+/// The first `frames` frames of `spec`'s observed movie (a pilot render).
+fn pilot(spec: &Spec, frames: usize) -> Result<ndarray::Array3<f32>, CalibrateError> {
+    let mut draft = spec.to_draft();
+    draft.acquisition.frames = frames as u64;
+    let rec = simulate(&Spec::new(draft)?, &SimulateOptions::default())?;
+    Ok(match rec.observed {
+        Movie::Counts(a) => a.mapv(|v| v as f32),
+        Movie::Intensity(a) => a,
+    })
+}
+
 /// Mean over the central disc (r < 0.5 R) of the frames, less `dark`, DN.
 fn lit_signal(frames: &ndarray::Array3<f32>, dark: f64) -> f64 {
     let mean = frames.mean_axis(Axis(0)).expect("frames");
@@ -335,37 +352,38 @@ impl Calibration {
         self.match_brightness(spec)
     }
 
-    /// For an export: render a pilot of the fitted spec, measure its apparent
-    /// photon-transfer gain as the movie's was measured, and scale the sensor gain
-    /// by the movie's over the pilot's; a read noise measured from the movie is
+    /// For an export: render [`GAIN_PILOTS`] pilots of the fitted spec (seeds in
+    /// turn), measure their apparent photon-transfer gain as the movie's was
+    /// measured, and scale the sensor gain by the movie's over the pilots' mean; a read noise measured from the movie is
     /// divided by the ratio's square root, so its exported level in DN matches the
     /// movie's again (a prior's is the sensor's and stays). The export's smoothing of
     /// the noise is then whatever the render's pipeline does, not only what
     /// [`minisim_render::noise_covariance`] models (the vendor's motion correction
-    /// depends on the recording's path; the pilot's path is the fitted spec's).
+    /// depends on the recording's path; the pilots' paths are the fitted spec's).
     fn match_apparent_gain(&self, spec: Spec) -> Result<Spec, CalibrateError> {
-        let mut pilot = spec.to_draft();
-        pilot.acquisition.frames = self.frames.min(GAIN_PILOT_FRAMES) as u64;
-        let rec = simulate(&Spec::new(pilot)?, &SimulateOptions::default())?;
-        let frames = match rec.observed {
-            Movie::Counts(a) => a.mapv(|v| v as f32),
-            Movie::Intensity(a) => a,
-        };
-        let (t, h, w) = frames.dim();
-        let mut acc = Accumulator::new(h, w, t);
-        for frame in frames.outer_iter() {
-            acc.push(frame.as_slice().expect("standard layout"));
-        }
         let prior = sensor_prior(&self.base, None, self.frame_rate_hz.0);
-        let pilot_gain = sensor::estimate(&acc.finish(), &prior).gain_dn_per_e;
+        let mut gains = Vec::with_capacity(GAIN_PILOTS);
+        for k in 0..GAIN_PILOTS as u64 {
+            let mut draft = spec.to_draft();
+            draft.seed = spec.seed().wrapping_add(k);
+            let frames = pilot(&Spec::new(draft)?, self.frames.min(GAIN_PILOT_FRAMES))?;
+            let (t, h, w) = frames.dim();
+            let mut acc = Accumulator::new(h, w, t);
+            for frame in frames.outer_iter() {
+                acc.push(frame.as_slice().expect("standard layout"));
+            }
+            let g = sensor::estimate(&acc.finish(), &prior).gain_dn_per_e;
+            if g.quality != Quality::Measured || g.value <= 0.0 {
+                return Ok(spec);
+            }
+            gains.push(g.value);
+        }
+        let pilot_gain = gains.iter().sum::<f64>() / gains.len() as f64;
         let movie_gain = &self.sensor.gain_dn_per_e;
-        if pilot_gain.quality != Quality::Measured
-            || movie_gain.quality != Quality::Measured
-            || pilot_gain.value <= 0.0
-        {
+        if movie_gain.quality != Quality::Measured {
             return Ok(spec);
         }
-        let c = movie_gain.value / pilot_gain.value;
+        let c = movie_gain.value / pilot_gain;
         let mut draft = spec.to_draft();
         for step in &mut draft.steps {
             if let Step::Digitize(d) = step {
@@ -432,13 +450,7 @@ impl Calibration {
                     * sensor_prior(&self.base, None, self.frame_rate_hz.0).unlit_electrons,
         );
         for _ in 0..2 {
-            let mut pilot = spec.to_draft();
-            pilot.acquisition.frames = self.signal_frames as u64;
-            let rec = simulate(&Spec::new(pilot)?, &SimulateOptions::default())?;
-            let frames = match rec.observed {
-                Movie::Counts(a) => a.mapv(|v| v as f32),
-                Movie::Intensity(a) => a,
-            };
+            let frames = pilot(&spec, self.signal_frames)?;
             let sim = lit_signal(&frames, dark);
             if sim <= 0.0 {
                 break;

@@ -47,14 +47,14 @@ fn an_export_is_kept_and_its_sensor_gain_recovered() {
     assert_eq!(fitted.observed_dims(), spec.observed_dims());
     assert!((fitted.observed_pixel_um() - 3.0).abs() < 1e-9);
     // The sensor's gain (1 DN/e⁻ in nvista3) from the exported movie's photon
-    // transfer over the export's noise covariance. The motion correction's smoothing
-    // depends on the recording's path; the fitted spec's pilot render measures it.
-    // The apparent gain varies by 4.3 % (SD) between seeds (EXPORTED_TOLERANCES),
-    // and the fit divides the movie's by a pilot's: √2 × 4.3 % ≈ 6.1 %, so 3 SD
-    // is 0.18 (the table's 0.19 here).
+    // transfer over the export's noise covariance, corrected by four pilot renders.
+    // The motion correction's smoothing depends on the recording's path: the
+    // apparent gain varies by 6.9 % (SD, full-size export, EXPORTED_TOLERANCES)
+    // between seeds, and the fit divides the movie's by the mean of four pilots':
+    // √(1 + 1/4) × 6.9 % ≈ 7.7 %, so 3 SD is 0.23.
     let g = fitted.digitize().expect("digitize").gain_dn_per_e;
     eprintln!("fitted sensor gain {g:.4} DN/e⁻ (true 1)");
-    assert!((g - 1.0).abs() < 0.19, "sensor gain {g}");
+    assert!((g - 1.0).abs() < 0.23, "sensor gain {g}");
     // Re-rendered with another seed: the export-sensitive statistics inside.
     let mut d = fitted.to_draft();
     d.seed = 22;

@@ -16,6 +16,7 @@
 //! point-spread function and scattering, not the soma's own radius.
 
 use ndarray::{Array2, Array3, Axis, s};
+use rayon::prelude::*;
 
 use crate::filter::gauss_blur;
 
@@ -50,30 +51,26 @@ pub fn apparent_cell_scale_um(movie: &Array3<f32>, pixel_um: f64) -> Option<f64>
         d - low
     };
     let mut c = [vec![0.0f64; max_shift + 1], vec![0.0f64; max_shift + 1]];
-    let mut prev = high_pass(0);
-    for f in 1..t {
-        let next = high_pass(f);
-        for d in 0..=max_shift {
-            // Rows: shift along x; columns: shift along y. Both directions of each
-            // shift, so C is symmetric whatever the drift between frames.
-            let mut sx = 0.0;
-            let mut sy = 0.0;
-            for y in 0..h {
-                for x in 0..w - d {
-                    sx += prev[[y, x]] as f64 * next[[y, x + d]] as f64
-                        + next[[y, x]] as f64 * prev[[y, x + d]] as f64;
+    // High-passed frames in parallel batches (the blur dominates the cost), then
+    // the adjacent pairs in order.
+    let mut last: Option<Array2<f32>> = None;
+    for start in (0..t).step_by(BATCH) {
+        let batch: Vec<Array2<f32>> = (start..(start + BATCH).min(t))
+            .into_par_iter()
+            .map(high_pass)
+            .collect();
+        for next in batch {
+            if let Some(prev) = last.take() {
+                for (d, [sx, sy]) in shifted_sums(&prev, &next, max_shift)
+                    .into_iter()
+                    .enumerate()
+                {
+                    c[0][d] += sx;
+                    c[1][d] += sy;
                 }
             }
-            for y in 0..h - d {
-                for x in 0..w {
-                    sy += prev[[y, x]] as f64 * next[[y + d, x]] as f64
-                        + next[[y, x]] as f64 * prev[[y + d, x]] as f64;
-                }
-            }
-            c[0][d] += sx / (h * (w - d)) as f64;
-            c[1][d] += sy / ((h - d) * w) as f64;
+            last = Some(next);
         }
-        prev = next;
     }
     let mut widths = Vec::new();
     for axis in &c {
@@ -86,6 +83,50 @@ pub fn apparent_cell_scale_um(movie: &Array3<f32>, pixel_um: f64) -> Option<f64>
         widths.push((d - 1) as f64 + (a - half) / (a - b));
     }
     Some(widths.iter().sum::<f64>() / widths.len() as f64 * pixel_um)
+}
+
+/// Frames high-passed at once.
+const BATCH: usize = 8;
+
+/// C(d) of one adjacent pair for d = 0..=`max_shift`, `[along rows, along columns]`,
+/// each normalised by its number of products. Rows: shift along x; columns: shift
+/// along y; both directions of each shift, so C is symmetric whatever the drift
+/// between frames. Each shift's sums are taken in a fixed order, so the result does
+/// not depend on threads.
+fn shifted_sums(prev: &Array2<f32>, next: &Array2<f32>, max_shift: usize) -> Vec<[f64; 2]> {
+    let (h, w) = prev.dim();
+    let (p, n) = (
+        prev.as_slice().expect("standard layout"),
+        next.as_slice().expect("standard layout"),
+    );
+    (0..=max_shift)
+        .into_par_iter()
+        .map(|d| {
+            let sx: f64 = p
+                .chunks_exact(w)
+                .zip(n.chunks_exact(w))
+                .map(|(pr, nr)| lagged(pr, nr, d))
+                .sum();
+            let sy = lagged(p, n, d * w);
+            [sx / (h * (w - d)) as f64, sy / ((h - d) * w) as f64]
+        })
+        .collect()
+}
+
+/// Σₓ a(x)·b(x + d) + b(x)·a(x + d) over the x for which x + d is in both slices
+/// (one row pair, or whole frames with d a multiple of the width).
+fn lagged(a: &[f32], b: &[f32], d: usize) -> f64 {
+    let m = a.len() - d;
+    a[..m]
+        .iter()
+        .zip(&b[d..])
+        .map(|(&u, &v)| u as f64 * v as f64)
+        .sum::<f64>()
+        + b[..m]
+            .iter()
+            .zip(&a[d..])
+            .map(|(&u, &v)| u as f64 * v as f64)
+            .sum::<f64>()
 }
 
 #[cfg(test)]
