@@ -115,7 +115,14 @@ pub fn calibrate_cmd(a: CalibrateArgs) -> anyhow::Result<()> {
         check_output_file(f, &["png", "svg"], "--figure")?;
     }
     let cal = run(&a.movie, &a.movie_args)?;
-    eprintln!("fitting the spec (pilot renders for the brightness)…");
+    if cal.exported() && cal.base.export().is_some() {
+        eprintln!(
+            "fitting the spec: the movie is a vendor export ({}'s); four pilot renders for the sensor gain, then the brightness…",
+            cal.base_name
+        );
+    } else {
+        eprintln!("fitting the spec (pilot renders for the brightness)…");
+    }
     let spec = cal.spec()?;
     let name = a.movie.display().to_string();
     write_atomic(&a.output, &(spec.to_json_pretty() + "\n"))?;

@@ -2,16 +2,12 @@
 //! comparisons, bad input (exit 2, one line naming the file or flag, nothing written)
 //! and determinism.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn cli(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_minisim-cli"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
+use std::path::Path;
+use std::process::Output;
+
+use common::cli;
 
 fn ok(o: &Output) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -2,18 +2,13 @@
 //! layout says, the gutters empty), outlines by selection, the SVG's labels and units,
 //! and bad outputs leaving nothing.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+
+use common::cli;
 
 use serde_json::Value;
-
-fn cli(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_minisim-cli"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 fn sensorless() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sensorless.json").to_owned()

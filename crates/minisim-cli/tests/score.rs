@@ -2,22 +2,18 @@
 //! `neurofinder` (skipped when python3 with neurofinder is missing, unless
 //! MINISIM_REQUIRE_READERS is set — CI sets it and installs neurofinder).
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
+
+use common::cli;
 
 use minisim::score::{Footprints, Options};
 use minisim::{Persist, Recording};
 use ndarray::Array3;
 use ndarray_npy::WriteNpyExt;
 use serde_json::Value;
-
-fn cli(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_minisim-cli"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 fn ok(out: Output) -> String {
     assert!(
