@@ -21,6 +21,13 @@ pub enum CalibrateError {
     /// The movie is too small to calibrate from.
     #[error("{0}")]
     TooSmall(String),
+    /// The movie is not raw counts with shot noise (non-finite samples, constant or
+    /// processed frames, saturation): what a calibration cannot start from.
+    #[error("{0}")]
+    NotRaw(String),
+    /// An estimate fell outside what a spec accepts (the field is named).
+    #[error("the fitted spec is invalid ({0}); the movie's estimates are in the report")]
+    Fitted(SpecError),
     /// The scope preset or the fitted spec is invalid.
     #[error(transparent)]
     Spec(#[from] SpecError),

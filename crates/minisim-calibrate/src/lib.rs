@@ -159,6 +159,14 @@ pub fn calibrate(
     let mut buf = vec![0f32; info.height * info.width];
     let mut read = 0;
     while read < frames && reader.read_frame(&mut buf)? {
+        if let Some(i) = buf.iter().position(|v| !v.is_finite()) {
+            return Err(CalibrateError::NotRaw(format!(
+                "frame {read} holds a non-finite value ({} at row {}, column {}): calibration needs the recorded counts",
+                buf[i],
+                i / info.width,
+                i % info.width
+            )));
+        }
         acc.push(&buf);
         read += 1;
         if let Some(p) = options.progress.as_mut() {
@@ -173,6 +181,7 @@ pub fn calibrate(
     let summary = acc.finish();
     let prior = sensor_prior(&base, options.scope.as_deref(), frame_rate_hz.0);
     let sensor = sensor::estimate(&summary, &prior);
+    check_shot_noise(&sensor)?;
     let g = sensor.gain_dn_per_e.value;
     let dark = sensor
         .dark_mean_dn
@@ -217,6 +226,45 @@ pub fn calibrate(
         signal_frames,
         summary,
     })
+}
+
+/// Pixels the photon-transfer fit needs at least (its 64 bins of one pixel each).
+const MIN_TRANSFER_PIXELS: usize = 64;
+
+/// A movie calibration can start from shows shot noise: a high-passed temporal
+/// variance that grows with the mean, by a slope at least 3 standard errors above
+/// zero, over enough unclipped pixels. Otherwise it is constant, processed (ΔF/F,
+/// background-subtracted, denoised), saturated or too small, and every later
+/// estimate would rest on a gain of zero.
+fn check_shot_noise(s: &sensor::Sensor) -> Result<(), CalibrateError> {
+    let raw = "calibration needs raw counts with shot noise, not ΔF/F, background-subtracted, denoised or constant frames";
+    if s.clipped_fraction > 0.5 {
+        return Err(CalibrateError::NotRaw(format!(
+            "the recording is saturated: {:.1} % of samples are at full scale; calibration needs frames below the ADC's largest count",
+            100.0 * s.clipped_fraction
+        )));
+    }
+    if s.transfer_pixels < MIN_TRANSFER_PIXELS {
+        return Err(CalibrateError::NotRaw(format!(
+            "only {} pixels are free of clipped values ({:.1} % of samples at full scale): the photon transfer needs {MIN_TRANSFER_PIXELS}; {raw}",
+            s.transfer_pixels,
+            100.0 * s.clipped_fraction
+        )));
+    }
+    let g = &s.gain_dn_per_e;
+    let sd = g.sd.unwrap_or(0.0);
+    if !(g.value > 1e-6 && g.value > 3.0 * sd) {
+        let spread = if sd.is_finite() {
+            format!(" ± {sd:.1e}")
+        } else {
+            String::new()
+        };
+        return Err(CalibrateError::NotRaw(format!(
+            "the temporal variance does not grow with the mean as shot noise does (photon-transfer slope {:.2e}{spread} DN/e⁻ over {} pixels); {raw}, and enough frames and pixels to measure it",
+            g.value, s.transfer_pixels
+        )));
+    }
+    Ok(())
 }
 
 /// The priors the scope gives: leakage electrons in an unlit pixel per frame (dark
@@ -265,6 +313,14 @@ impl Calibration {
     /// vignette, bleaching and motion estimates, and `photons_per_unit` scaled so that
     /// a pilot render's first frames match the movie's brightness.
     pub fn spec(&self) -> Result<Spec, CalibrateError> {
+        self.fit().map_err(|e| match e {
+            CalibrateError::Spec(e) => CalibrateError::Fitted(e),
+            other => other,
+        })
+    }
+
+    /// [`Calibration::spec`], with an invalid spec reported as such.
+    fn fit(&self) -> Result<Spec, CalibrateError> {
         let mut draft = self.base.to_draft();
         draft.acquisition.frames = self.frames as u64;
         draft.acquisition.fov_px = [self.dims[0] as u32, self.dims[1] as u32];

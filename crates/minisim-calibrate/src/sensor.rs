@@ -55,6 +55,8 @@ pub struct Sensor {
     pub unlit: Option<Array2<bool>>,
     /// The fit's bins: `(m, y)` medians, for the report's noise-vs-mean figure.
     pub bins: Vec<(f64, f64)>,
+    /// Pixels in the photon-transfer fit (interior, no clipped value nearby).
+    pub transfer_pixels: usize,
 }
 
 /// What the scope preset says about what the movie cannot: electrons reaching an
@@ -194,6 +196,7 @@ pub fn estimate(sum: &Summary, prior: &SensorPrior) -> Sensor {
         row_noise_e,
         unlit,
         bins,
+        transfer_pixels: pts.len(),
     }
 }
 

@@ -157,6 +157,25 @@ fn bad_input_names_the_problem_and_writes_nothing() {
         assert!(e.contains(needle), "{e}");
         assert!(!d.join("rig.json").exists());
     };
+    // Constant frames: no shot noise to calibrate from.
+    ndarray_npy::write_npy(
+        d.join("flat.npy"),
+        &ndarray::Array3::<u16>::from_elem((20, 32, 32), 1000),
+    )
+    .unwrap();
+    fail(
+        &[
+            "calibrate",
+            "flat.npy",
+            "--pixel-um",
+            "2",
+            "--fps",
+            "10",
+            "-o",
+            "rig.json",
+        ],
+        "shot noise",
+    );
     // The AVI carries its rate, not its pixel size.
     fail(
         &["calibrate", "q.avi", "-o", "rig.json"],
