@@ -26,8 +26,12 @@ pub enum CalibrateError {
     #[error("{0}")]
     NotRaw(String),
     /// An estimate fell outside what a spec accepts (the field is named).
-    #[error("the fitted spec is invalid ({0}); the movie's estimates are in the report")]
+    #[error("the fitted spec is invalid: {0}")]
     Fitted(SpecError),
+    /// The pixel size or frame rate (from a flag, the file or the scope) is outside
+    /// what a spec accepts.
+    #[error("{0}")]
+    Range(String),
     /// The scope preset or the fitted spec is invalid.
     #[error(transparent)]
     Spec(#[from] SpecError),

@@ -152,6 +152,19 @@ pub fn calibrate(
             });
         }
     };
+    // The ranges a spec accepts (acquisition.pixel_um, acquisition.frame_rate_hz),
+    // checked before reading: an absurd pixel size would also make the statistics'
+    // filters, sized in µm, enormous.
+    for (name, (value, source), lo, hi, unit) in [
+        ("pixel size", pixel_um, 0.05, 50.0, "µm"),
+        ("frame rate", frame_rate_hz, 0.1, 10_000.0, "Hz"),
+    ] {
+        if !(lo..=hi).contains(&value) {
+            return Err(CalibrateError::Range(format!(
+                "the {name} {value} {unit} (from the {source}) must lie in [{lo}, {hi}] {unit}"
+            )));
+        }
+    }
     let frames = options
         .max_frames
         .map_or(info.frames, |m| m.min(info.frames));

@@ -1,6 +1,7 @@
 //! What calibration cannot start from — non-finite samples, frames without shot
 //! noise (constant, ΔF/F), saturation — is refused with a message naming the
-//! problem; a raw movie of Poisson counts passes the same checks.
+//! problem, as is a pixel size or frame rate no spec accepts; a raw movie of Poisson
+//! counts passes the same checks.
 
 use minisim_calibrate::{CalibrateError, Options, calibrate};
 use minisim_video::read::ArrayReader;
@@ -76,4 +77,25 @@ fn a_non_finite_sample_is_refused_with_its_frame() {
 fn a_saturated_movie_is_refused() {
     let movie = raw(300.0, 4).mapv(|v| v.min(255.0));
     refused(movie, "saturated");
+}
+
+#[test]
+fn a_pixel_size_or_rate_outside_a_specs_range_is_refused_before_reading() {
+    for (pixel_um, rate_hz, needle) in [
+        (1000.0, 10.0, "the pixel size 1000 µm (from the flag)"),
+        (0.01, 10.0, "the pixel size 0.01 µm (from the flag)"),
+        (2.0, 0.001, "the frame rate 0.001 Hz (from the flag)"),
+    ] {
+        let mut reader = ArrayReader::new(raw(50.0, 5), None, None);
+        let options = Options {
+            pixel_um: Some(pixel_um),
+            frame_rate_hz: Some(rate_hz),
+            ..Options::default()
+        };
+        match calibrate(&mut reader, options) {
+            Err(e @ CalibrateError::Range(_)) => assert!(e.to_string().contains(needle), "{e}"),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("accepted {pixel_um} µm at {rate_hz} Hz"),
+        }
+    }
 }

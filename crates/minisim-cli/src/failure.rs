@@ -81,7 +81,12 @@ pub fn classify(e: &anyhow::Error) -> (u8, Option<String>) {
     if let Some(c) = e.downcast_ref::<minisim::CalibrateError>() {
         use minisim::CalibrateError as C;
         return match c {
-            C::Missing { .. } | C::TooSmall(_) | C::NotRaw(_) | C::Fitted(_) | C::Spec(_) => (
+            C::Missing { .. }
+            | C::TooSmall(_)
+            | C::NotRaw(_)
+            | C::Fitted(_)
+            | C::Range(_)
+            | C::Spec(_) => (
                 2,
                 Some("docs/calibrate.md lists what calibration needs".into()),
             ),
