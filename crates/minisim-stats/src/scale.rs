@@ -29,12 +29,23 @@ pub const MAX_SHIFT_UM: f64 = 25.0;
 /// Frames used (the first ones): 99 adjacent pairs bound the cost.
 pub const MAX_FRAMES: usize = 100;
 
+/// Pixel-frames used at most (2²⁴): a large frame uses fewer frames, down to
+/// [`MIN_FRAMES`]. What the estimate sees is cells × transients, which grows with
+/// area × time, so the budget keeps its precision while bounding the cost (a
+/// 1280 × 800 frame uses 16 frames; frames up to 409 × 409 px use 100).
+pub const MAX_PIXEL_FRAMES: usize = 1 << 24;
+
+/// Frames used at least, whatever the frame size.
+pub const MIN_FRAMES: usize = 10;
+
 /// The apparent cell scale (HWHM, µm) of `movie` with pixels of `pixel_um`; `None`
 /// with fewer than 3 frames, no temporal structure (C(0) ≤ 0) or no half-maximum
 /// within [`MAX_SHIFT_UM`].
 pub fn apparent_cell_scale_um(movie: &Array3<f32>, pixel_um: f64) -> Option<f64> {
     let (t, h, w) = movie.dim();
-    let t = t.min(MAX_FRAMES);
+    let t = t
+        .min(MAX_FRAMES)
+        .min((MAX_PIXEL_FRAMES / (h * w).max(1)).max(MIN_FRAMES));
     let max_shift = ((MAX_SHIFT_UM / pixel_um).ceil() as usize).min(h.min(w) / 4);
     if t < 3 || max_shift < 2 {
         return None;
