@@ -3,8 +3,8 @@
 //! the definitions live in `minisim-stats` (one module each, tested on known cases):
 //! PNR (CNMF-E's, gSig = 5 µm in px; and the disc-kernel PNR at σ = 9 µm with a
 //! spectral noise level over the first 100 frames), frame-mean CV and lag-1
-//! autocorrelation, top-3 shares of the 8×8- and 10×10-block movie and the global-mean
-//! share, fine structure of the mean image at 3 µm, neighbour correlation of
+//! autocorrelation, top-3 shares of the 8×8- and 10×10-pixel-block movie and the
+//! global-mean share (again on 30 µm blocks, which carry the targets), fine structure of the mean image at 3 µm, neighbour correlation of
 //! pixel-scale noise, frame-difference / pixel-scale noise, edge/centre,
 //! frame-to-frame motion in µm, bleaching drift, photon-transfer gain, brightness.
 
