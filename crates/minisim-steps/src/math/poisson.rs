@@ -151,6 +151,9 @@ fn pd_rest(mu: f64, s: f64, g: f64, u: f64, k: f64, rng: &mut Stream) -> f64 {
 /// Means per step of a [`Batch`].
 pub const CHUNK: usize = 64;
 
+/// Lanes of the lock-step inversion that stop together (one AVX-512 vector).
+const GROUP: usize = 8;
+
 /// Exact Poisson deviates together with independent standard normals, for many
 /// means at once (one per pixel), vectorised.
 ///
@@ -211,9 +214,11 @@ impl Batch {
             let mut ks = [0.0; CHUNK];
             let mut zs = [0.0; CHUNK];
             fast_step(&mut self.lanes, &mut step, &mut ks, &mut zs);
+            invert_small(&step.mean, &step.u, &mut ks);
             for (i, k) in ks[..n].iter_mut().enumerate() {
-                if !step.accepted[i] {
-                    *k = slow(step.mean[i], step.g[i], step.u[i], *k, rng);
+                let mu = step.mean[i];
+                if !step.accepted[i] && !(mu > 0.0 && mu < INVERSION_BELOW) {
+                    *k = slow(mu, step.g[i], step.u[i], *k, rng);
                 }
             }
             k.copy_from_slice(&ks[..n]);
@@ -222,16 +227,69 @@ impl Batch {
     }
 }
 
-/// The pixels the vector pass leaves: λ ≤ 0 or not finite (0), λ < 10 (inversion of
-/// the batch's uniform), PD's later steps.
+/// The pixels neither the vector pass nor [`invert_small`] settles: λ ≤ 0 or not
+/// finite (0), PD's later steps (λ ≥ 10).
 #[cold]
 fn slow(mu: f64, g: f64, u: f64, k: f64, rng: &mut Stream) -> f64 {
     if !(mu > 0.0 && mu.is_finite()) {
         0.0
-    } else if mu < INVERSION_BELOW {
-        inversion_with(mu, u)
     } else {
         pd_rest(mu, mu.sqrt(), g, u, k, rng)
+    }
+}
+
+/// Sequential-search inversion ([`inversion_with`]) of every lane with 0 < λ < 10,
+/// the lanes in lock-step: the lanes are packed together, each starts at
+/// p₀ = cdf = e^{−λ} (scalar `exp`, as in `inversion_with`), and step k multiplies
+/// p by λ/k and adds it to cdf in the lanes whose uniform still exceeds their cdf,
+/// until none does (or k reaches 200). The operations and their order per lane are
+/// those of `inversion_with`, so the counts are bit for bit the same (tested); a
+/// group of lanes costs the largest count among them instead of the sum.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512dq+avx512vl+avx2+avx+sse4.1",
+    "x86_64+avx2+avx+sse4.1",
+    "aarch64+neon"
+))]
+fn invert_small(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &mut [f64; CHUNK]) {
+    let mut lam = [0.0; CHUNK];
+    let mut u = [0.0; CHUNK];
+    let mut lane = [0usize; CHUNK];
+    let mut n = 0;
+    for (i, (&m, &v)) in means.iter().zip(uniforms).enumerate() {
+        if m > 0.0 && m < INVERSION_BELOW {
+            (lam[n], u[n], lane[n]) = (m, v, i);
+            n += 1;
+        }
+    }
+    // Groups of GROUP lanes (one or two vectors) run until their own lanes are done;
+    // the padding lanes (u = −1) are never active.
+    let groups = n.div_ceil(GROUP);
+    u[n..groups * GROUP].fill(-1.0);
+    let mut k = [0.0; CHUNK];
+    for g in 0..groups {
+        let at = g * GROUP..(g + 1) * GROUP;
+        let lam: &[f64; GROUP] = lam[at.clone()].try_into().expect("group");
+        let u: &[f64; GROUP] = u[at.clone()].try_into().expect("group");
+        let k: &mut [f64; GROUP] = (&mut k[at]).try_into().expect("group");
+        let mut p = lam.map(|l| (-l).exp());
+        let mut cdf = p;
+        let mut step = 0.0;
+        let mut any = (0..GROUP).any(|j| u[j] > cdf[j]);
+        while any && step < 200.0 {
+            step += 1.0;
+            any = false;
+            for j in 0..GROUP {
+                let active = u[j] > cdf[j];
+                let next = p[j] * (lam[j] / step);
+                p[j] = if active { next } else { p[j] };
+                cdf[j] = if active { cdf[j] + next } else { cdf[j] };
+                k[j] += if active { 1.0 } else { 0.0 };
+                any |= u[j] > cdf[j];
+            }
+        }
+    }
+    for (&i, &k) in lane[..n].iter().zip(k.iter()) {
+        counts[i] = k;
     }
 }
 
@@ -520,6 +578,58 @@ mod tests {
             assert_eq!(bits(&sa.g), bits(&sb.g));
             assert_eq!(bits(&sa.u), bits(&sb.u));
             assert_eq!(sa.accepted, sb.accepted);
+        }
+    }
+
+    /// The lock-step inversion gives each lane exactly `inversion_with`'s count (the
+    /// scalar search it replaces), over means below and above 10, special values and
+    /// uniforms up to the largest below 1 (the longest searches); lanes it does not
+    /// own keep what they held.
+    #[test]
+    fn lock_step_inversion_is_the_scalar_search_bit_for_bit() {
+        let mut rng = Stream::seed_from_u64(6);
+        let specials = [
+            0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            1e-300,
+            9.999_999,
+            10.0,
+            3e4,
+        ];
+        for round in 0..5000 {
+            let mut mean = [0.0; CHUNK];
+            let mut u = [0.0; CHUNK];
+            for i in 0..CHUNK {
+                let a: f64 = rng.random();
+                mean[i] = match (round + i) % 13 {
+                    0 => specials[(round + i) % specials.len()],
+                    1 => a * 0.05,
+                    _ => a * 10.0,
+                };
+                u[i] = if (round + i) % 29 == 0 {
+                    1.0 - f64::EPSILON / 2.0
+                } else {
+                    rng.random()
+                };
+            }
+            let mut counts = [-7.0; CHUNK];
+            invert_small(&mean, &u, &mut counts);
+            for i in 0..CHUNK {
+                let expected = if mean[i] > 0.0 && mean[i] < INVERSION_BELOW {
+                    inversion_with(mean[i], u[i])
+                } else {
+                    -7.0
+                };
+                assert_eq!(
+                    counts[i].to_bits(),
+                    expected.to_bits(),
+                    "λ = {}, u = {}",
+                    mean[i],
+                    u[i]
+                );
+            }
         }
     }
 }
