@@ -217,7 +217,8 @@ impl Batch {
             invert_small(&step.mean, &step.u, &mut ks);
             for (i, k) in ks[..n].iter_mut().enumerate() {
                 let mu = step.mean[i];
-                if !step.accepted[i] && !(mu > 0.0 && mu < INVERSION_BELOW) {
+                let settled = step.accepted[i] || (mu > 0.0 && mu < INVERSION_BELOW);
+                if !settled {
                     *k = slow(mu, step.g[i], step.u[i], *k, rng);
                 }
             }
