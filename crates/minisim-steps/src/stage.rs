@@ -109,16 +109,25 @@ impl<'a> Context<'a> {
 
     /// `f(i)` for every `i` in `0..n`, computed through the executor, in index order.
     pub fn map<T: Send + Sync>(&self, n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-        let slots: Vec<OnceLock<T>> = (0..n).map(|_| OnceLock::new()).collect();
-        self.executor.for_each(n, &|i| {
-            let _ = slots[i].set(f(i));
-        });
-        slots
-            .into_iter()
-            .enumerate()
-            .map(|(i, slot)| slot.into_inner().unwrap_or_else(|| f(i)))
-            .collect()
+        map_on(self.executor, n, f)
     }
+}
+
+/// `f(i)` for every `i` in `0..n`, computed through `executor`, in index order.
+pub fn map_on<T: Send + Sync>(
+    executor: &dyn Executor,
+    n: usize,
+    f: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let slots: Vec<OnceLock<T>> = (0..n).map(|_| OnceLock::new()).collect();
+    executor.for_each(n, &|i| {
+        let _ = slots[i].set(f(i));
+    });
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, slot)| slot.into_inner().unwrap_or_else(|| f(i)))
+        .collect()
 }
 
 /// Where a frame's image currently is.

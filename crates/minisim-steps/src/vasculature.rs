@@ -28,7 +28,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Normal, StandardNormal};
 
 use crate::math::{ou, segment};
-use crate::stage::{Context, Frame, FrameValues, Prepared, Stage};
+use crate::stage::{Context, Executor, Frame, FrameValues, Prepared, Stage, map_on};
 use crate::truth::{GroundTruth, fov_plane};
 use crate::{Dims, Stream, Streams, motion_crop, optics};
 
@@ -62,6 +62,7 @@ impl Stage for Kind {
                 g.pixel_um,
                 blur,
                 &mut streams.group(k as u64).stream(0),
+                ctx.executor,
             ));
         }
         // Without vasomotion every frame sees the same vessels: one map for all.
@@ -287,7 +288,9 @@ pub fn grow_tree(layer: &VesselLayer, size_um: [f64; 2], rng: &mut Stream) -> Ve
 }
 
 /// Rasterise the trees of one layer: one `Vessel` per tree, its pixels carrying the
-/// distance to and relative width of their nearest branch (smallest d/w).
+/// distance to and relative width of their nearest branch (smallest d/w). The trees
+/// are drawn from `rng` in order, then rasterised through `executor` (the
+/// rasterisation draws nothing, so the vessels do not depend on the threads).
 pub fn prepare_layer(
     params: &Vasculature,
     layer: &VesselLayer,
@@ -295,75 +298,79 @@ pub fn prepare_layer(
     pixel_um: f64,
     blur_px: f64,
     rng: &mut Stream,
+    executor: &dyn Executor,
 ) -> Vec<Vessel> {
     let size_um = [
         canvas.height as f64 * pixel_um,
         canvas.width as f64 * pixel_um,
     ];
-    (0..layer.roots)
+    let trees: Vec<(f64, Vec<Branch>)> = (0..layer.roots)
         .map(|_| {
             let phase = rng.random_range(0.0..std::f64::consts::TAU);
-            let tree = grow_tree(layer, size_um, rng);
-            let root_px = layer.root_diameter_um / pixel_um;
-            // Per pixel: (d/w, d, w) of the nearest branch.
-            let mut best: Vec<(f32, f32, f32)> = vec![(f32::INFINITY, 0.0, 0.0); canvas.len()];
-            for b in tree.iter().filter(|b| b.points.len() > 1) {
-                let w = 2.0 * b.radius_um / pixel_um;
-                let reach = 1.5 * w * (1.0 + params.vasomotion_amplitude) + 3.0 * blur_px;
-                let reach2 = reach * reach * (1.0 + 1e-9);
-                for seg in b.points.windows(2) {
-                    let (a, c) = (seg[0].map(|v| v / pixel_um), seg[1].map(|v| v / pixel_um));
-                    let (y0, y1) = (a[0].min(c[0]) - reach, a[0].max(c[0]) + reach);
-                    let (x0, x1) = (a[1].min(c[1]) - reach, a[1].max(c[1]) + reach);
-                    let ys = (y0.floor().max(0.0) as usize)
-                        ..=(y1.ceil().min(canvas.height as f64 - 1.0).max(0.0) as usize);
-                    for py in ys {
-                        let xs = (x0.floor().max(0.0) as usize)
-                            ..=(x1.ceil().min(canvas.width as f64 - 1.0).max(0.0) as usize);
-                        for px in xs {
-                            let q = [py as f64 + 0.5, px as f64 + 0.5];
-                            let (_, dy, dx) = segment::offset(q, a, c);
-                            let slot = &mut best[py * canvas.width + px];
-                            // Pixels beyond reach, or farther (relative to w) than a
-                            // branch already found, are rejected on the squared
-                            // distance, with relative margins beyond every rounding
-                            // (f32 included), before the exact distance is computed.
-                            let d2 = dy * dy + dx * dx;
-                            let known = slot.0 as f64 * w;
-                            if d2 > reach2 || d2 > known * known * (1.0 + 1e-5) {
-                                continue;
-                            }
-                            let d = dy.hypot(dx);
-                            if d > reach {
-                                continue;
-                            }
-                            let rel = (d / w) as f32;
-                            if rel < slot.0 {
-                                *slot = (rel, d as f32, w as f32);
-                            }
+            (phase, grow_tree(layer, size_um, rng))
+        })
+        .collect();
+    map_on(executor, trees.len(), |i| {
+        let (phase, tree) = (trees[i].0, &trees[i].1);
+        let root_px = layer.root_diameter_um / pixel_um;
+        // Per pixel: (d/w, d, w) of the nearest branch.
+        let mut best: Vec<(f32, f32, f32)> = vec![(f32::INFINITY, 0.0, 0.0); canvas.len()];
+        for b in tree.iter().filter(|b| b.points.len() > 1) {
+            let w = 2.0 * b.radius_um / pixel_um;
+            let reach = 1.5 * w * (1.0 + params.vasomotion_amplitude) + 3.0 * blur_px;
+            let reach2 = reach * reach * (1.0 + 1e-9);
+            for seg in b.points.windows(2) {
+                let (a, c) = (seg[0].map(|v| v / pixel_um), seg[1].map(|v| v / pixel_um));
+                let (y0, y1) = (a[0].min(c[0]) - reach, a[0].max(c[0]) + reach);
+                let (x0, x1) = (a[1].min(c[1]) - reach, a[1].max(c[1]) + reach);
+                let ys = (y0.floor().max(0.0) as usize)
+                    ..=(y1.ceil().min(canvas.height as f64 - 1.0).max(0.0) as usize);
+                for py in ys {
+                    let xs = (x0.floor().max(0.0) as usize)
+                        ..=(x1.ceil().min(canvas.width as f64 - 1.0).max(0.0) as usize);
+                    for px in xs {
+                        let q = [py as f64 + 0.5, px as f64 + 0.5];
+                        let (_, dy, dx) = segment::offset(q, a, c);
+                        let slot = &mut best[py * canvas.width + px];
+                        // Pixels beyond reach, or farther (relative to w) than a
+                        // branch already found, are rejected on the squared
+                        // distance, with relative margins beyond every rounding
+                        // (f32 included), before the exact distance is computed.
+                        let d2 = dy * dy + dx * dx;
+                        let known = slot.0 as f64 * w;
+                        if d2 > reach2 || d2 > known * known * (1.0 + 1e-5) {
+                            continue;
+                        }
+                        let d = dy.hypot(dx);
+                        if d > reach {
+                            continue;
+                        }
+                        let rel = (d / w) as f32;
+                        if rel < slot.0 {
+                            *slot = (rel, d as f32, w as f32);
                         }
                     }
                 }
             }
-            let mut v = Vessel {
-                pixels: Vec::new(),
-                distance_px: Vec::new(),
-                diameter_px: root_px,
-                phase,
-                scale: Vec::new(),
-                absorption: layer.absorption,
-                blur_px,
-            };
-            for (i, &(rel, d, w)) in best.iter().enumerate() {
-                if rel.is_finite() {
-                    v.pixels.push(i as u32);
-                    v.distance_px.push(d);
-                    v.scale.push((w as f64 / root_px) as f32);
-                }
+        }
+        let mut v = Vessel {
+            pixels: Vec::new(),
+            distance_px: Vec::new(),
+            diameter_px: root_px,
+            phase,
+            scale: Vec::new(),
+            absorption: layer.absorption,
+            blur_px,
+        };
+        for (i, &(rel, d, w)) in best.iter().enumerate() {
+            if rel.is_finite() {
+                v.pixels.push(i as u32);
+                v.distance_px.push(d);
+                v.scale.push((w as f64 / root_px) as f32);
             }
-            v
-        })
-        .collect()
+        }
+        v
+    })
 }
 
 /// Draw the vessels on a canvas, blurred by a defocus PSF of SD `blur_px` (0 = sharp).
@@ -529,6 +536,7 @@ pub fn absorb(params: &Vasculature, vessels: &[Vessel], t_s: f64, canvas: &mut [
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stage::Serial;
     use rand::SeedableRng;
 
     #[test]
@@ -703,6 +711,7 @@ mod tests {
                 1.0,
                 blur,
                 &mut Stream::seed_from_u64(1),
+                &Serial,
             );
             let mut plane = vec![1f32; dims.len()];
             absorb(&params, &v, 0.0, &mut plane);
@@ -738,6 +747,7 @@ mod tests {
             1.0,
             3.0,
             &mut Stream::seed_from_u64(3),
+            &Serial,
         ));
         let base: Vec<f32> = (0..dims.len()).map(|i| 1.0 + (i % 17) as f32).collect();
         let mut direct = base.clone();

@@ -2,7 +2,7 @@
 //! without building a distribution object per draw.
 //!
 //! - λ < 10: inversion by sequential search from 0 (one exponential, on average λ + 1
-//!   steps of the pmf recursion p_k = p_{k−1}·λ/k).
+//!   steps of the pmf recursion p_k = p_{k−1}·λ·(1/k)).
 //! - λ ≥ 10: Ahrens & Dieter's algorithm PD (1982, *ACM Trans. Math. Softw.* 8:163),
 //!   the one R's `rpois` uses: a normal deviate G = λ + √λ·T; K = ⌊G⌋ is accepted at
 //!   once when K ≥ ⌊λ − 1.1484⌋ (there the Poisson pmf exceeds the discretised normal),
@@ -68,19 +68,33 @@ fn inversion(lambda: f64, rng: &mut Stream) -> f64 {
     inversion_with(lambda, rng.random())
 }
 
-/// Sequential-search inversion of the uniform `u` on [0, 1).
+/// Sequential-search inversion of the uniform `u` on [0, 1): p₀ = e^{−λ}
+/// ([`lanes::exp_neg`]), p_k = p_{k−1}·(λ·(1/k)), the count is the first k whose
+/// cumulative sum reaches u.
 fn inversion_with(lambda: f64, u: f64) -> f64 {
-    let mut p = (-lambda).exp();
+    let mut p = lanes::exp_neg(lambda);
     let mut cdf = p;
     let mut k = 0.0;
     // The tail beyond 200 has probability < 1e-100 for λ < 10.
     while u > cdf && k < 200.0 {
         k += 1.0;
-        p *= lambda / k;
+        p *= lambda * RECIPROCAL[k as usize];
         cdf += p;
     }
     k
 }
+
+/// 1/k for k = 0 … 200 (the inversion's longest search; entry 0 unused), each the
+/// correctly rounded quotient.
+const RECIPROCAL: [f64; 201] = {
+    let mut r = [0.0; 201];
+    let mut k = 1;
+    while k < r.len() {
+        r[k] = 1.0 / k as f64;
+        k += 1;
+    }
+    r
+};
 
 /// Ahrens & Dieter's PD for λ ≥ 10 (s = √λ), with the exact pmf: the common case
 /// inline, the rest out of line.
@@ -152,7 +166,7 @@ fn pd_rest(mu: f64, s: f64, g: f64, u: f64, k: f64, rng: &mut Stream) -> f64 {
 pub const CHUNK: usize = 64;
 
 /// Lanes of the lock-step inversion that stop together (one AVX-512 vector).
-const GROUP: usize = 8;
+const GROUP: usize = 32;
 
 /// Exact Poisson deviates together with independent standard normals, for many
 /// means at once (one per pixel), vectorised.
@@ -241,10 +255,10 @@ fn slow(mu: f64, g: f64, u: f64, k: f64, rng: &mut Stream) -> f64 {
 
 /// Sequential-search inversion ([`inversion_with`]) of every lane with 0 < λ < 10,
 /// the lanes in lock-step: the lanes are packed together, each starts at
-/// p₀ = cdf = e^{−λ} (scalar `exp`, as in `inversion_with`), and step k multiplies
-/// p by λ/k and adds it to cdf in the lanes whose uniform still exceeds their cdf,
-/// until none does (or k reaches 200). The operations and their order per lane are
-/// those of `inversion_with`, so the counts are bit for bit the same (tested); a
+/// p₀ = cdf = e^{−λ} ([`lanes::exp_neg`], vectorised), and step k multiplies p by
+/// λ·(1/k), adds it to cdf and counts the lanes whose uniform still exceeded their
+/// cdf, until none does (or k reaches 200). Per lane the operations and their order
+/// are those of `inversion_with`, so the counts are bit for bit the same (tested); a
 /// group of lanes costs the largest count among them instead of the sum.
 #[multiversion(targets(
     "x86_64+avx512f+avx512dq+avx512vl+avx2+avx+sse4.1",
@@ -252,6 +266,12 @@ fn slow(mu: f64, g: f64, u: f64, k: f64, rng: &mut Stream) -> f64 {
     "aarch64+neon"
 ))]
 fn invert_small(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &mut [f64; CHUNK]) {
+    invert_small_generic(means, uniforms, counts);
+}
+
+/// [`invert_small`]'s body, for each instruction set (and the baseline, for tests).
+#[inline(always)]
+fn invert_small_generic(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &mut [f64; CHUNK]) {
     let mut lam = [0.0; CHUNK];
     let mut u = [0.0; CHUNK];
     let mut lane = [0usize; CHUNK];
@@ -266,25 +286,31 @@ fn invert_small(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &mut [f64
     // the padding lanes (u = −1) are never active.
     let groups = n.div_ceil(GROUP);
     u[n..groups * GROUP].fill(-1.0);
+    // p₀ for every packed lane in one pass (independent polynomials, in parallel).
+    let mut p0 = [0.0; CHUNK];
+    for (p, &l) in p0.iter_mut().zip(&lam) {
+        *p = lanes::exp_neg(l);
+    }
     let mut k = [0.0; CHUNK];
     for g in 0..groups {
         let at = g * GROUP..(g + 1) * GROUP;
         let lam: &[f64; GROUP] = lam[at.clone()].try_into().expect("group");
         let u: &[f64; GROUP] = u[at.clone()].try_into().expect("group");
+        let mut p: [f64; GROUP] = p0[at.clone()].try_into().expect("group");
         let k: &mut [f64; GROUP] = (&mut k[at]).try_into().expect("group");
-        let mut p = lam.map(|l| (-l).exp());
         let mut cdf = p;
         let mut step = 0.0;
         let mut any = (0..GROUP).any(|j| u[j] > cdf[j]);
         while any && step < 200.0 {
             step += 1.0;
+            let r = RECIPROCAL[step as usize];
             any = false;
+            // p and cdf advance in every lane (a lane that has stopped has u ≤ cdf,
+            // and cdf only grows, so it stays stopped); the count only where u > cdf.
             for j in 0..GROUP {
-                let active = u[j] > cdf[j];
-                let next = p[j] * (lam[j] / step);
-                p[j] = if active { next } else { p[j] };
-                cdf[j] = if active { cdf[j] + next } else { cdf[j] };
-                k[j] += if active { 1.0 } else { 0.0 };
+                k[j] += if u[j] > cdf[j] { 1.0 } else { 0.0 };
+                p[j] *= lam[j] * r;
+                cdf[j] += p[j];
                 any |= u[j] > cdf[j];
             }
         }
@@ -542,9 +568,9 @@ mod tests {
         }
     }
 
-    /// The vector pass gives the same bits on every instruction set: the dispatched
-    /// version (AVX-512 or AVX2 where the CPU has them) against the baseline build of
-    /// the same code, over means of every kind.
+    /// The vector passes (steps N, I, S and the lock-step inversion) give the same bits
+    /// on every instruction set: the dispatched versions (AVX-512 or AVX2 where the CPU
+    /// has them) against the baseline build of the same code, over means of every kind.
     #[test]
     fn batch_is_the_same_on_every_instruction_set() {
         let mut rng = Stream::seed_from_u64(5);
@@ -579,6 +605,10 @@ mod tests {
             assert_eq!(bits(&sa.g), bits(&sb.g));
             assert_eq!(bits(&sa.u), bits(&sb.u));
             assert_eq!(sa.accepted, sb.accepted);
+            let (mut ia, mut ib) = (ka, kb);
+            invert_small(&sa.mean, &sa.u, &mut ia);
+            invert_small_generic(&sb.mean, &sb.u, &mut ib);
+            assert_eq!(bits(&ia), bits(&ib));
         }
     }
 
