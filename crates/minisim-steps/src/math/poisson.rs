@@ -165,7 +165,8 @@ fn pd_rest(mu: f64, s: f64, g: f64, u: f64, k: f64, rng: &mut Stream) -> f64 {
 /// Means per step of a [`Batch`].
 pub const CHUNK: usize = 64;
 
-/// Lanes of the lock-step inversion that stop together (one AVX-512 vector).
+/// Lanes of the lock-step inversion that stop together: four AVX-512 vectors, whose
+/// independent recursions overlap (8 and 16 lanes were slower, 64 no faster).
 const GROUP: usize = 32;
 
 /// Exact Poisson deviates together with independent standard normals, for many
@@ -282,8 +283,8 @@ fn invert_small_generic(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &
             n += 1;
         }
     }
-    // Groups of GROUP lanes (one or two vectors) run until their own lanes are done;
-    // the padding lanes (u = −1) are never active.
+    // Groups of GROUP lanes run until their own lanes are done; the padding lanes
+    // (λ = 0, u = −1) are never active.
     let groups = n.div_ceil(GROUP);
     u[n..groups * GROUP].fill(-1.0);
     // p₀ for every packed lane in one pass (independent polynomials, in parallel).
