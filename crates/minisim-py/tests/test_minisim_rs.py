@@ -225,11 +225,15 @@ def test_ctrl_c_stops_a_long_render_and_leaves_nothing(tmp_path, what):
     assert child.poll() is None, child.stderr.read()
     sent = time.perf_counter()
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=30)
+    out, err = child.communicate(timeout=30)
     elapsed = time.perf_counter() - sent
     assert child.returncode != 0
     assert "KeyboardInterrupt" in err, err
-    assert elapsed < 2.0, f"took {elapsed:.2f} s to stop"
+    # Stopped at a chunk boundary, not at the end: the render never returned. The
+    # time is a loose sanity bound, not a speed assertion: usually 0.2 s, once 2.8 s
+    # on the shared 2-core CI machine, while the rest of the render takes > 10 s.
+    assert "finished" not in out, out
+    assert elapsed < 8.0, f"took {elapsed:.2f} s to stop"
     left = sorted(p.name for p in tmp_path.rglob("*"))
     assert left in ([], ["cache"]), left  # the cache root may exist, empty
 
