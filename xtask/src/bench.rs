@@ -303,7 +303,35 @@ pub fn machine() -> Value {
         "rustc": rustc,
         "os": std::env::consts::OS,
         "arch": std::env::consts::ARCH,
+        "vector_isa": vector_isa(),
     })
+}
+
+/// The widest instruction set the vector kernels dispatch to on this CPU (the kernels
+/// are compiled for AVX-512, AVX2 and NEON and chosen at run time): the sampler's
+/// speed, and so every ratio of the report, depends on it.
+fn vector_isa() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            return "avx512";
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return "avx2";
+        }
+        "baseline"
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        "neon"
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        "baseline"
+    }
 }
 
 fn get(v: &Value, k: &str) -> f64 {

@@ -115,18 +115,32 @@ pub fn ln(u: f64) -> f64 {
     let f = (m - 1.0) / (m + 1.0);
     let f2 = f * f;
     // Σ f^{2k}/(2k + 1), k = 0 … 10.
-    let mut p = 1.0 / 21.0;
-    p = p * f2 + 1.0 / 19.0;
-    p = p * f2 + 1.0 / 17.0;
-    p = p * f2 + 1.0 / 15.0;
-    p = p * f2 + 1.0 / 13.0;
-    p = p * f2 + 1.0 / 11.0;
-    p = p * f2 + 1.0 / 9.0;
-    p = p * f2 + 1.0 / 7.0;
-    p = p * f2 + 1.0 / 5.0;
-    p = p * f2 + 1.0 / 3.0;
-    p = p * f2 + 1.0;
-    e * std::f64::consts::LN_2 + 2.0 * f * p
+    const C: [f64; 11] = [
+        1.0 / 21.0,
+        1.0 / 19.0,
+        1.0 / 17.0,
+        1.0 / 15.0,
+        1.0 / 13.0,
+        1.0 / 11.0,
+        1.0 / 9.0,
+        1.0 / 7.0,
+        1.0 / 5.0,
+        1.0 / 3.0,
+        1.0,
+    ];
+    e * std::f64::consts::LN_2 + 2.0 * f * horner(f2, &C)
+}
+
+/// The polynomial c₀xⁿ⁻¹ + … + cₙ₋₁ at `x` by Horner's rule, highest power first:
+/// p = c₀, then p = p·x + cᵢ (separate multiply and add, never fused, so the bits are
+/// the same on every instruction set).
+#[inline(always)]
+fn horner<const N: usize>(x: f64, coefficients: &[f64; N]) -> f64 {
+    let mut p = coefficients[0];
+    for &c in &coefficients[1..] {
+        p = p * x + c;
+    }
+    p
 }
 
 /// ln 2 in two parts: the high part has 21 trailing zero bits, so n·`LN2_HI` is exact
@@ -145,20 +159,23 @@ pub fn exp_neg(x: f64) -> f64 {
     let n = (x * std::f64::consts::LOG2_E + 0.5).trunc();
     let t = n * LN2_HI - x + n * LN2_LO; // −r
     // Σ t^k / k!, k = 0 … 13.
-    let mut p = 1.0 / 6_227_020_800.0;
-    p = p * t + 1.0 / 479_001_600.0;
-    p = p * t + 1.0 / 39_916_800.0;
-    p = p * t + 1.0 / 3_628_800.0;
-    p = p * t + 1.0 / 362_880.0;
-    p = p * t + 1.0 / 40_320.0;
-    p = p * t + 1.0 / 5_040.0;
-    p = p * t + 1.0 / 720.0;
-    p = p * t + 1.0 / 120.0;
-    p = p * t + 1.0 / 24.0;
-    p = p * t + 1.0 / 6.0;
-    p = p * t + 0.5;
-    p = p * t + 1.0;
-    p = p * t + 1.0;
+    const C: [f64; 14] = [
+        1.0 / 6_227_020_800.0,
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ];
+    let p = horner(t, &C);
     // n as an integer without a conversion instruction: the low bits of 2⁵² + n.
     let n_bits = (n + 4_503_599_627_370_496.0).to_bits() & FRACTION;
     p * f64::from_bits((1023 - n_bits) << 52)
@@ -169,24 +186,29 @@ pub fn exp_neg(x: f64) -> f64 {
 #[inline(always)]
 fn sin_cos_octant(phi: f64) -> (f64, f64) {
     let x2 = phi * phi;
-    let mut s = -1.0 / 355_687_428_096_000.0; // −1/17!
-    s = s * x2 + 1.0 / 1_307_674_368_000.0;
-    s = s * x2 - 1.0 / 6_227_020_800.0;
-    s = s * x2 + 1.0 / 39_916_800.0;
-    s = s * x2 - 1.0 / 362_880.0;
-    s = s * x2 + 1.0 / 5040.0;
-    s = s * x2 - 1.0 / 120.0;
-    s = s * x2 + 1.0 / 6.0;
-    let sin = phi - phi * x2 * s;
-    let mut c = 1.0 / 20_922_789_888_000.0; // 1/16!
-    c = c * x2 - 1.0 / 87_178_291_200.0;
-    c = c * x2 + 1.0 / 479_001_600.0;
-    c = c * x2 - 1.0 / 3_628_800.0;
-    c = c * x2 + 1.0 / 40_320.0;
-    c = c * x2 - 1.0 / 720.0;
-    c = c * x2 + 1.0 / 24.0;
-    c = c * x2 - 0.5;
-    let cos = 1.0 + x2 * c;
+    // a − b is a + (−b) exactly, so the signs live in the coefficients.
+    const S: [f64; 8] = [
+        -1.0 / 355_687_428_096_000.0, // −1/17!
+        1.0 / 1_307_674_368_000.0,
+        -1.0 / 6_227_020_800.0,
+        1.0 / 39_916_800.0,
+        -1.0 / 362_880.0,
+        1.0 / 5040.0,
+        -1.0 / 120.0,
+        1.0 / 6.0,
+    ];
+    const C: [f64; 8] = [
+        1.0 / 20_922_789_888_000.0, // 1/16!
+        -1.0 / 87_178_291_200.0,
+        1.0 / 479_001_600.0,
+        -1.0 / 3_628_800.0,
+        1.0 / 40_320.0,
+        -1.0 / 720.0,
+        1.0 / 24.0,
+        -0.5,
+    ];
+    let sin = phi - phi * x2 * horner(x2, &S);
+    let cos = 1.0 + x2 * horner(x2, &C);
     (sin, cos)
 }
 

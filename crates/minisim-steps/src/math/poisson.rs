@@ -35,6 +35,13 @@ use crate::Stream;
 /// Below this mean, inversion; from it on, PD.
 pub const INVERSION_BELOW: f64 = 10.0;
 
+/// Whether the batch settles a lane of mean `mu` by inversion ([`invert_small`]):
+/// 0 < λ < [`INVERSION_BELOW`] (false for NaN).
+#[inline(always)]
+fn inverted(mu: f64) -> bool {
+    mu > 0.0 && mu < INVERSION_BELOW
+}
+
 /// One Poisson(λ) deviate (0 for λ ≤ 0 or not finite).
 #[inline]
 pub fn sample(lambda: f64, rng: &mut Stream) -> f64 {
@@ -232,7 +239,7 @@ impl Batch {
             invert_small(&step.mean, &step.u, &mut ks);
             for (i, k) in ks[..n].iter_mut().enumerate() {
                 let mu = step.mean[i];
-                let settled = step.accepted[i] || (mu > 0.0 && mu < INVERSION_BELOW);
+                let settled = step.accepted[i] || inverted(mu);
                 if !settled {
                     *k = slow(mu, step.g[i], step.u[i], *k, rng);
                 }
@@ -273,12 +280,16 @@ fn invert_small(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &mut [f64
 /// [`invert_small`]'s body, for each instruction set (and the baseline, for tests).
 #[inline(always)]
 fn invert_small_generic(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &mut [f64; CHUNK]) {
+    // Bright frames have no lane to invert: one vectorised test over the chunk.
+    if !means.iter().fold(false, |any, &m| any | inverted(m)) {
+        return;
+    }
     let mut lam = [0.0; CHUNK];
     let mut u = [0.0; CHUNK];
     let mut lane = [0usize; CHUNK];
     let mut n = 0;
     for (i, (&m, &v)) in means.iter().zip(uniforms).enumerate() {
-        if m > 0.0 && m < INVERSION_BELOW {
+        if inverted(m) {
             (lam[n], u[n], lane[n]) = (m, v, i);
             n += 1;
         }
@@ -287,18 +298,17 @@ fn invert_small_generic(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &
     // (λ = 0, u = −1) are never active.
     let groups = n.div_ceil(GROUP);
     u[n..groups * GROUP].fill(-1.0);
-    // p₀ for every packed lane in one pass (independent polynomials, in parallel).
-    let mut p0 = [0.0; CHUNK];
-    for (p, &l) in p0.iter_mut().zip(&lam) {
-        *p = lanes::exp_neg(l);
-    }
     let mut k = [0.0; CHUNK];
     for g in 0..groups {
         let at = g * GROUP..(g + 1) * GROUP;
         let lam: &[f64; GROUP] = lam[at.clone()].try_into().expect("group");
         let u: &[f64; GROUP] = u[at.clone()].try_into().expect("group");
-        let mut p: [f64; GROUP] = p0[at.clone()].try_into().expect("group");
         let k: &mut [f64; GROUP] = (&mut k[at]).try_into().expect("group");
+        // p₀ = e^{−λ} for the group's lanes in one pass (independent polynomials).
+        let mut p = [0.0; GROUP];
+        for (p, &l) in p.iter_mut().zip(lam) {
+            *p = lanes::exp_neg(l);
+        }
         let mut cdf = p;
         let mut step = 0.0;
         let mut any = (0..GROUP).any(|j| u[j] > cdf[j]);
