@@ -6,7 +6,7 @@
 //! with streams keyed by frame index — and returns them in order. Hence the output is
 //! bit-identical for any chunk size and thread count.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use minisim_spec::{Spec, StepKind};
 use minisim_steps::stage::{self, FrameBuffers, FrameValues, States};
@@ -165,6 +165,52 @@ pub struct Renderer {
     /// Sensor frames of the chunk before the export (reused; empty without one).
     raw_counts: Vec<u16>,
     raw_intensity: Vec<f32>,
+    /// Frame buffers reused across the parallel jobs of every chunk.
+    buffers: BufferPool,
+}
+
+/// Frame buffers kept across a chunk's parallel jobs and across chunks. Rayon makes a
+/// fresh init value per job it splits off (about one per frame): allocating a zeroed
+/// FOV plane and growing the scratch planes each time cost ~1 % of a render's
+/// instructions, plus the kernel's zeroing of the new pages. Holds at most as many
+/// buffers as jobs ran at once. A stage overwrites what it reads of them (as within a
+/// job, where one set serves many frames), so reuse changes no bit.
+#[derive(Default)]
+struct BufferPool(Mutex<Vec<FrameBuffers>>);
+
+impl BufferPool {
+    /// A set of buffers for geometry `g`, back in the pool when dropped.
+    fn take(&self, g: &Geometry) -> Pooled<'_> {
+        let reused = self.0.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        Pooled {
+            buffers: Some(reused.unwrap_or_else(|| FrameBuffers::new(g))),
+            pool: self,
+        }
+    }
+}
+
+/// Buffers taken from a [`BufferPool`].
+struct Pooled<'a> {
+    buffers: Option<FrameBuffers>,
+    pool: &'a BufferPool,
+}
+
+impl Pooled<'_> {
+    fn get(&mut self) -> &mut FrameBuffers {
+        self.buffers.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.buffers.take() {
+            self.pool
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(b);
+        }
+    }
 }
 
 impl Renderer {
@@ -234,6 +280,7 @@ impl Renderer {
             canvases: Vec::new(),
             raw_counts: Vec::new(),
             raw_intensity: Vec::new(),
+            buffers: BufferPool::default(),
         })
     }
 
@@ -479,13 +526,14 @@ impl Renderer {
             .for_each(|c| c.fill(0.0));
         frame::paint(scene, &pass, &values, &mut self.canvases, &mut slots);
         let first_snapshot = frame::band_snapshots(&pass);
+        let pool = &self.buffers;
         slots
             .into_par_iter()
             .zip(values.par_iter())
             .zip(self.canvases.par_chunks_exact_mut(canvas_len.max(1)))
             .enumerate()
             .for_each_init(
-                || FrameBuffers::new(&g),
+                || pool.take(&g),
                 |buffers, (i, ((slot, v), canvas))| {
                     frame::render(
                         scene,
@@ -493,7 +541,7 @@ impl Renderer {
                         start + i as u64,
                         v,
                         canvas,
-                        buffers,
+                        buffers.get(),
                         slot,
                         first_snapshot,
                     )

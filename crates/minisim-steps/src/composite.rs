@@ -243,7 +243,6 @@ impl Stage for Kind {
                 },
             );
         }
-        coarse.fill(0.0);
         for (g, group) in coarse.chunks_mut(FRAME_GROUP * per_frame).enumerate() {
             let (f0, n) = (g * FRAME_GROUP, group.len() / per_frame);
             let rows = Rows {

@@ -267,26 +267,32 @@ pub fn shift_crop(
     let row0 = margin as i64 + ny + first;
     let col0 = (margin as i64 + nx + first) as usize;
     debug_assert!(row0 >= 0 && row0 as usize + rows <= canvas_dims.height);
-    scratch.clear();
-    scratch.resize(rows * fov.width, 0.0);
+    // Every element of both passes is written by its first tap (from zero, to the
+    // bit), so neither the scratch nor `out` is cleared first.
+    if scratch.len() < rows * fov.width {
+        scratch.resize(rows * fov.width, 0.0);
+    }
+    let ((&wx0, wx_rest), (&wy0, wy_rest)) = (
+        wx.split_first().expect("an interpolation has taps"),
+        wy.split_first().expect("an interpolation has taps"),
+    );
     // Both passes accumulate tap after tap over whole rows (contiguous, so the
     // multiply-adds vectorise); each output sums its taps in tap order.
     for r in 0..rows {
         let src = &canvas[(row0 as usize + r) * canvas_dims.width..][..canvas_dims.width];
         let dst = &mut scratch[r * fov.width..(r + 1) * fov.width];
-        for (j, &w) in wx.iter().enumerate() {
-            simd::axpy(dst, w, &src[col0 + j..col0 + j + fov.width]);
+        simd::scale_from_zero(dst, wx0, &src[col0..col0 + fov.width]);
+        for (j, &w) in wx_rest.iter().enumerate() {
+            let c = col0 + j + 1;
+            simd::axpy(dst, w, &src[c..c + fov.width]);
         }
     }
     for y in 0..fov.height {
         let dst = &mut out[y * fov.width..(y + 1) * fov.width];
-        dst.fill(0.0);
-        for (j, &w) in wy.iter().enumerate() {
-            simd::axpy(
-                dst,
-                w,
-                &scratch[(y + j) * fov.width..(y + j + 1) * fov.width],
-            );
+        simd::scale_from_zero(dst, wy0, &scratch[y * fov.width..(y + 1) * fov.width]);
+        for (j, &w) in wy_rest.iter().enumerate() {
+            let r = y + j + 1;
+            simd::axpy(dst, w, &scratch[r * fov.width..(r + 1) * fov.width]);
         }
     }
 }
