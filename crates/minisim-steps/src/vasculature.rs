@@ -546,6 +546,7 @@ const EXP_NEG_MAX: f64 = 700.0;
 ))]
 fn transmit(vessel: &Vessel, half: f64, two_s2: f64, canvas: &mut [f32]) {
     let mut t = [0f32; RUN];
+    let (amp, inv) = (vessel.absorption, 1.0 / (half * half));
     let runs = vessel
         .pixels
         .chunks(RUN)
@@ -554,7 +555,6 @@ fn transmit(vessel: &Vessel, half: f64, two_s2: f64, canvas: &mut [f32]) {
     for (r, (pixels, distances)) in runs {
         let t = &mut t[..pixels.len()];
         if vessel.scale.is_empty() {
-            let (amp, inv) = (vessel.absorption, 1.0 / (half * half));
             for (t, &d) in t.iter_mut().zip(distances) {
                 let d = d as f64;
                 *t = one_minus(amp, d * d * inv);
@@ -564,9 +564,8 @@ fn transmit(vessel: &Vessel, half: f64, two_s2: f64, canvas: &mut [f32]) {
             for ((t, &d), &s) in t.iter_mut().zip(distances).zip(scales) {
                 let h = half * s as f64;
                 let h2 = h * h + two_s2;
-                let amp = vessel.absorption * (h * h / h2).sqrt();
                 let d = d as f64;
-                *t = one_minus(amp, d * d / h2);
+                *t = one_minus(amp * (h * h / h2).sqrt(), d * d / h2);
             }
         }
         for (&p, &t) in pixels.iter().zip(t.iter()) {
