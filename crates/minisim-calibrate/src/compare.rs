@@ -56,8 +56,8 @@ pub const TOLERANCES: [(&str, f64, f64); 17] = [
     ("frame-mean lag-1", 0.04, 0.0),                // SD 0.0126
     ("top-3 share, 10×10 blocks", 0.25, 0.0),       // SD 0.083
     ("global-mean share, 10×10 blocks", 0.28, 0.0), // SD 0.093
-    ("PNR p50 (CNMF-E)", 0.0, 0.2),                 // SD 6.5 %
-    ("PNR p90 (CNMF-E)", 0.0, 0.48),                // SD 16.0 %
+    ("PNR p50 (CNMF-E)", 0.0, 0.28),                // SD 9.3 %
+    ("PNR p90 (CNMF-E)", 0.0, 0.3),                 // SD 10.0 %
     ("neighbour correlation of pixel noise", 0.035, 0.0), // SD 0.011
     ("frame-diff / pixel-scale noise", 0.0, 0.036), // SD 1.2 %
     ("fine structure of the mean image (3 µm)", 0.0, 0.23), // SD 7.5 %
@@ -74,15 +74,16 @@ pub const TOLERANCES: [(&str, f64, f64); 17] = [
 /// eight seeds of 100 frames, seeds 0–7, against 4.3 % on the window: the path
 /// dependence does not average over pixels, and the scene's share of the
 /// photon-transfer high-pass is larger), so its row uses that. SD in the comment; a
-/// row takes the larger of this and its [`TOLERANCES`] entry. Measured with
-/// `minisim-cli render` of that spec at each seed and `compare --json` against seed
-/// 21.
-pub const EXPORTED_TOLERANCES: [(&str, f64, f64); 9] = [
-    ("signal above unlit (DN)", 0.0, 0.37), // SD 8.6 %
+/// row takes the larger of this and its [`TOLERANCES`] entry. Measured by `cargo
+/// test --release -p minisim-calibrate --test export -- --ignored export_seed_spread
+/// --nocapture` (model 7; the PNR rows since CNMF-E's spectral noise level).
+pub const EXPORTED_TOLERANCES: [(&str, f64, f64); 10] = [
+    ("signal above unlit (DN)", 0.0, 0.39), // SD 9.0 %
     ("gain (DN/e⁻)", 0.0, 0.29),            // SD 6.9 % (full size)
     ("motion RMS (µm)", 0.11, 0.0),         // SD 0.025 µm
     ("frame-mean lag-1", 0.14, 0.0),        // SD 0.032
-    ("PNR p50 (CNMF-E)", 0.0, 0.22),        // SD 5.1 %
+    ("PNR p50 (CNMF-E)", 0.0, 0.46),        // SD 10.7 %
+    ("PNR p90 (CNMF-E)", 0.0, 0.43),        // SD 10.0 %
     ("neighbour correlation of pixel noise", 0.15, 0.0), // SD 0.035
     ("frame-diff / pixel-scale noise", 0.0, 0.22), // SD 5.2 %
     ("fine structure of the mean image (3 µm)", 0.0, 0.26), // SD 6.0 %

@@ -80,3 +80,24 @@ fn an_export_is_kept_and_its_sensor_gain_recovered() {
         .expect("row");
     assert!(!row.compared, "row noise of an export is not the sensor's");
 }
+
+/// The seed-to-seed standard deviation over thirteen seeds (21–33) of the window's
+/// export, of every statistic: the measurement behind `EXPORTED_TOLERANCES`
+/// (3·√2 × the SD, rounded up; the gain row uses the full-size export's SD).
+#[test]
+#[ignore]
+fn export_seed_spread() {
+    let profiles: Vec<_> = (21..34)
+        .map(|seed| calibration(&nvista3(seed)).profile())
+        .collect();
+    for (i, stat) in profiles[0].stats.iter().enumerate() {
+        let v: Vec<f64> = profiles.iter().map(|p| p.stats[i].value).collect();
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt();
+        eprintln!(
+            "  {}: mean {m:.4} sd {sd:.4} ({:.1} %)",
+            stat.name,
+            100.0 * sd / m.abs()
+        );
+    }
+}

@@ -1,16 +1,23 @@
 //! Peak-to-noise ratios of the spatially filtered movie.
 //!
-//! - [`cnmfe`]: CNMF-E's peak-to-noise image: frames filtered with a centre-surround
-//!   kernel (Gaussian σ = gSig minus its mean over a (4σ+1)² window), per pixel
-//!   (max − median) / (1.4826 · MAD) over the first 200 frames (at which pure noise
-//!   gives ≈ 2.7 / 3.3 / 3.9); percentiles 50/90/99 over the central pixels.
+//! - [`cnmfe`]: CNMF-E's peak-to-noise image as CNMF-E computes it (Zhou et al. 2018
+//!   *eLife* 7:e28728; CaImAn's `correlation_pnr`): the first 200 frames filtered with
+//!   a centre-surround kernel (Gaussian σ = gSig minus its mean over a (4σ+1)²
+//!   window), per pixel (max − mean) over the [spectral noise level](noise_level) of
+//!   the filtered trace (at which pure noise gives ≈ 2.7 / 3.3 / 3.9); percentiles
+//!   50/90/99 over the central pixels. [`cnmfe_mad`] is the same image with a robust
+//!   time-domain noise level ((max − median) / (1.4826 · MAD)), which slow signals
+//!   (background, motion, long transients) inflate; minisim used it until 2026-12.
 //! - [`disc`]: frames filtered with a zero-mean disc kernel (a Gaussian of σ px
 //!   restricted to the disc of radius 2σ, its mean over the disc removed); per pixel the
-//!   maximum over time of the mean-subtracted filtered trace over its noise level,
-//!   estimated from the power spectrum between 0.25 and 0.5 of the frame rate (the
-//!   band where calcium transients carry little power: σ² = the mean periodogram
-//!   |X(f)|²/T over that band, exact for white noise); percentiles 50/90 over the
-//!   pixels whose disc lies inside the frame.
+//!   maximum over time of the mean-subtracted filtered trace over its
+//!   [noise level](noise_level); percentiles 50/90 over the pixels whose disc lies
+//!   inside the frame.
+//!
+//! The noise level of both is spectral: σ² = the mean periodogram |X(f)|²/T of the
+//! mean-subtracted trace over 0.25–0.5 cycles per frame, the band where calcium
+//! transients carry little power (CNMF-E's `get_noise_fft` with `noise_method =
+//! 'mean'`; exact in expectation for white noise).
 
 use ndarray::{Array2, Array3, s};
 use rustfft::FftPlanner;
@@ -20,17 +27,93 @@ use crate::filter::{box_sum, central, gauss_blur, percentile};
 
 /// CNMF-E's PNR percentiles `[p50, p90, p99]` with the kernel width `g_sig` px.
 pub fn cnmfe(movie: &Array3<f32>, g_sig: f64) -> [f64; 3] {
-    let (_, h, w) = movie.dim();
-    let pnr = cnmfe_images(movie, g_sig, false).0;
+    central_percentiles(&cnmfe_images(movie, g_sig, false).0)
+}
+
+/// The PNR percentiles `[p50, p90, p99]` of CNMF-E's filtered movie with a robust
+/// time-domain noise level: per pixel (max − median) / (1.4826 · MAD). Slow signals
+/// count as noise here, so it reads lower than [`cnmfe`] on movies with a slow
+/// background; reported beside it for continuity with earlier reports.
+pub fn cnmfe_mad(movie: &Array3<f32>, g_sig: f64) -> [f64; 3] {
+    central_percentiles(&cnmfe_mad_image(movie, g_sig))
+}
+
+/// The image behind [`cnmfe_mad`].
+fn cnmfe_mad_image(movie: &Array3<f32>, g_sig: f64) -> Array2<f64> {
+    let filtered = cnmfe_filter(movie, g_sig);
+    let (_, h, w) = filtered.dim();
+    Array2::from_shape_fn((h, w), |(y, x)| {
+        let mut ts: Vec<f64> = filtered
+            .slice(s![.., y, x])
+            .iter()
+            .map(|&v| v as f64)
+            .collect();
+        let max = ts.iter().cloned().fold(f64::MIN, f64::max);
+        let med = percentile(&mut ts, 0.5);
+        let mut dev: Vec<f64> = ts.iter().map(|v| (v - med).abs()).collect();
+        let mad = percentile(&mut dev, 0.5) * 1.4826;
+        (max - med) / mad.max(1e-9)
+    })
+}
+
+/// Percentiles 50/90/99 of `image` over its central 80 %.
+fn central_percentiles(image: &Array2<f64>) -> [f64; 3] {
+    let (h, w) = image.dim();
     let mut values: Vec<f64> = central(h, w, 0.8)
         .into_iter()
-        .map(|(y, x)| pnr[[y, x]])
+        .map(|(y, x)| image[[y, x]])
         .collect();
     [
         percentile(&mut values, 0.5),
         percentile(&mut values, 0.9),
         percentile(&mut values, 0.99),
     ]
+}
+
+/// The spectral noise level of traces of `t` frames: σ² = the mean of |X(f)|²/T over
+/// the frequencies 0.25–0.5 cycles per frame of the mean-subtracted trace.
+pub struct NoiseLevel {
+    fft: std::sync::Arc<dyn rustfft::Fft<f64>>,
+    band: Vec<usize>,
+    series: Vec<Complex<f64>>,
+}
+
+impl NoiseLevel {
+    /// The estimator for traces of `t` frames.
+    pub fn new(t: usize) -> Self {
+        let fft = FftPlanner::<f64>::new().plan_fft_forward(t);
+        let band = (0..=t / 2)
+            .filter(|&i| (0.25..=0.5).contains(&(i as f64 / t as f64)))
+            .collect();
+        Self {
+            fft,
+            band,
+            series: vec![Complex::new(0.0, 0.0); t],
+        }
+    }
+
+    /// `(mean, σ)` of `trace` (its length is the `t` of [`NoiseLevel::new`]).
+    pub fn of(&mut self, trace: impl ExactSizeIterator<Item = f64> + Clone) -> (f64, f64) {
+        let t = self.series.len();
+        debug_assert_eq!(trace.len(), t);
+        let mean = trace.clone().sum::<f64>() / t as f64;
+        for (b, v) in self.series.iter_mut().zip(trace) {
+            *b = Complex::new(v - mean, 0.0);
+        }
+        self.fft.process(&mut self.series);
+        let power = self
+            .band
+            .iter()
+            .map(|&i| self.series[i].norm_sqr())
+            .sum::<f64>()
+            / self.band.len().max(1) as f64;
+        (mean, (power / t as f64).sqrt())
+    }
+}
+
+/// The spectral noise level σ of one trace (see [`NoiseLevel`]).
+pub fn noise_level(trace: &[f64]) -> f64 {
+    NoiseLevel::new(trace.len()).of(trace.iter().copied()).1
 }
 
 /// The first 200 frames filtered with CNMF-E's centre-surround kernel of width `g_sig`.
@@ -59,7 +142,7 @@ fn cnmfe_filter(movie: &Array3<f32>, g_sig: f64) -> Array3<f32> {
 }
 
 /// CNMF-E's images over the first 200 frames filtered with the centre-surround kernel
-/// of width `g_sig`: the PNR image ((max − median) / (1.4826 · MAD) per pixel) and,
+/// of width `g_sig`: the PNR image ((max − mean) / spectral σ per pixel) and,
 /// with `correlation`, the local correlation image (each pixel's mean Pearson
 /// correlation with its 8 neighbours; an empty array without).
 pub fn cnmfe_images(
@@ -69,17 +152,12 @@ pub fn cnmfe_images(
 ) -> (Array2<f64>, Array2<f64>) {
     let filtered = cnmfe_filter(movie, g_sig);
     let (t, h, w) = filtered.dim();
+    let mut noise = NoiseLevel::new(t);
     let pnr = Array2::from_shape_fn((h, w), |(y, x)| {
-        let mut ts: Vec<f64> = filtered
-            .slice(s![.., y, x])
-            .iter()
-            .map(|&v| v as f64)
-            .collect();
-        let max = ts.iter().cloned().fold(f64::MIN, f64::max);
-        let med = percentile(&mut ts, 0.5);
-        let mut dev: Vec<f64> = ts.iter().map(|v| (v - med).abs()).collect();
-        let mad = percentile(&mut dev, 0.5) * 1.4826;
-        (max - med) / mad.max(1e-9)
+        let ts = filtered.slice(s![.., y, x]);
+        let (mean, sigma) = noise.of(ts.iter().map(|&v| v as f64));
+        let max = ts.iter().map(|&v| v as f64).fold(f64::MIN, f64::max);
+        ((max - mean) / sigma.max(1e-12)).max(0.0)
     });
     if !correlation || t < 2 {
         return (pnr, Array2::zeros((0, 0)));
@@ -211,22 +289,9 @@ pub fn disc_image(movie: &Array3<f32>, sigma_px: f64) -> Array2<f64> {
             }
         }
     }
-    let fft = planner.plan_fft_forward(t);
-    let band: Vec<usize> = (0..=t / 2)
-        .filter(|&i| {
-            let f = i as f64 / t as f64; // cycles per frame
-            (0.25..=0.5).contains(&f)
-        })
-        .collect();
-    let mut series = vec![Complex::new(0.0, 0.0); t];
+    let mut noise = NoiseLevel::new(t);
     for (p, tr) in traces.chunks_exact(t).enumerate() {
-        let mean = tr.iter().map(|&v| v as f64).sum::<f64>() / t as f64;
-        for (b, &v) in series.iter_mut().zip(tr) {
-            *b = Complex::new(v as f64 - mean, 0.0);
-        }
-        fft.process(&mut series);
-        let power = band.iter().map(|&i| series[i].norm_sqr()).sum::<f64>() / band.len() as f64;
-        let sigma = (power / t as f64).sqrt();
+        let (mean, sigma) = noise.of(tr.iter().map(|&v| v as f64));
         let peak = tr.iter().map(|&v| v as f64).fold(f64::MIN, f64::max) - mean;
         out[[p / iw + r, p % iw + r]] = peak / sigma.max(1e-12);
     }
@@ -325,6 +390,90 @@ mod tests {
         for (got, want, tol) in [(p[0], 2.70, 0.12), (p[1], 3.27, 0.15), (p[2], 3.89, 0.3)] {
             assert!((got - want).abs() < tol, "{p:?}");
         }
+    }
+
+    /// The spectral noise level of white noise of SD σ is σ: the band mean of
+    /// |X(f)|²/T over the ≈ T/4 frequencies in 0.25–0.5 cycles/frame, each an
+    /// exponential of mean σ², has a relative SD of 1/√(T/4) in power, half that in σ
+    /// (2.2 % at T = 2000; the tolerance is 4 of them). A slow sinusoid far larger than
+    /// the noise (period 100 frames, power at 0.01 cycles/frame, leaking under the
+    /// rectangular window as 1/(πTΔf)² ≈ 10⁻⁵ of its power into the band) leaves it
+    /// unchanged.
+    #[test]
+    fn spectral_noise_level_is_sigma_and_ignores_slow_signals() {
+        let t = 2000;
+        let mut rng = Stream::seed_from_u64(11);
+        let noise: Vec<f64> = (0..t)
+            .map(|_| {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                3.0 * z
+            })
+            .collect();
+        let sigma = noise_level(&noise);
+        assert!(
+            (sigma / 3.0 - 1.0).abs() < 4.0 * 0.5 / (t as f64 / 4.0).sqrt(),
+            "{sigma}"
+        );
+        let slow: Vec<f64> = noise
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + 30.0 * (2.0 * std::f64::consts::PI * i as f64 / 100.0).sin())
+            .collect();
+        let with_slow = noise_level(&slow);
+        assert!(
+            (with_slow / sigma - 1.0).abs() < 0.01,
+            "{with_slow} vs {sigma}"
+        );
+    }
+
+    /// A slow, large background (a sinusoid of period 100 frames on a checkerboard of
+    /// 8-px squares, so the zero-mean kernel passes it) is signal for CNMF-E's PNR and
+    /// noise for the MAD one. At a square's centre the filtered background has
+    /// amplitude a = 40·c (c: the filtered checkerboard there) over white noise of
+    /// filtered SD σ_f = 10·‖h‖₂ (h: the filter's impulse response). Spectral: the peak
+    /// is a plus the noise near the crest (> −3σ_f), the noise level σ_f within ±25 %
+    /// (3.5 SDs of a 50-bin band mean), so PNR > (a − 3σ_f)/(1.25σ_f). MAD: the
+    /// deviations are |a·sin| plus noise, whose median is ≥ a·sin(π/4) − σ_f, so PNR
+    /// ≤ (a + 4σ_f)/(1.4826·(0.707a − σ_f)) (< 1.2 here; pure noise gives 2.7).
+    #[test]
+    fn slow_background_is_signal_not_noise_for_cnmfe() {
+        let (t, n, g_sig) = (200, 64, 3.0);
+        let board = |y: usize, x: usize| {
+            if (y / 8 + x / 8).is_multiple_of(2) {
+                1.0
+            } else {
+                -1.0
+            }
+        };
+        let mut movie = white(t, n, n, 12);
+        for f in 0..t {
+            let a = 40.0 * (2.0 * std::f64::consts::PI * f as f64 / 100.0).sin();
+            for y in 0..n {
+                for x in 0..n {
+                    movie[[f, y, x]] += (a * board(y, x)) as f32;
+                }
+            }
+        }
+        let (cy, cx) = (36, 36); // the centre of an 8-px square
+        let pattern = Array3::from_shape_fn((1, n, n), |(_, y, x)| board(y, x) as f32);
+        let c = (cnmfe_filter(&pattern, g_sig)[[0, cy, cx]] as f64).abs();
+        let mut delta = Array3::<f32>::zeros((1, n, n));
+        delta[[0, n / 2, n / 2]] = 1.0;
+        let h = cnmfe_filter(&delta, g_sig);
+        let sigma_f = 10.0 * h.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
+        let a = 40.0 * c;
+        assert!(
+            a > 10.0 * sigma_f,
+            "the background dominates: {a} vs {sigma_f}"
+        );
+        let spectral = cnmfe_images(&movie, g_sig, false).0[[cy, cx]];
+        assert!(
+            spectral > (a - 3.0 * sigma_f) / (1.25 * sigma_f),
+            "{spectral}"
+        );
+        let mad = cnmfe_mad_image(&movie, g_sig)[[cy, cx]];
+        let bound = (a + 4.0 * sigma_f) / (1.4826 * (0.707 * a - sigma_f));
+        assert!(mad <= bound && bound < 1.2, "{mad} vs {bound}");
     }
 
     /// White noise: the spectral noise level is the filtered noise's σ, so the PNR of

@@ -2,7 +2,8 @@
 //! the ranges seen in real one-photon miniscope recordings (sources and caveats in
 //! docs/realism.md). Used by `cargo xtask realism` and `minisim-cli report`.
 //!
-//! Statistics: PNR (CNMF-E's, gSig = 5 µm in px; and the disc-kernel PNR at σ = 9 µm
+//! Statistics: PNR (CNMF-E's, gSig = 5 µm in px, with its spectral noise level and,
+//! without a target, with a MAD noise level; and the disc-kernel PNR at σ = 9 µm
 //! with a spectral noise level over the first 100 frames), frame-mean CV and lag-1
 //! autocorrelation, top-3 shares of the 8×8- and 10×10-pixel-block movie and the
 //! global-mean share, both shares again on 30 µm blocks (the real recordings' 10×10
@@ -89,7 +90,9 @@ pub fn realism(
     let black = spec.digitize().map_or(0.0, |d| d.black_level_dn);
     let mean_image = movie.mean_axis(Axis(0)).expect("frames");
     let pixel_um = spec.observed_pixel_um();
-    let p = pnr::cnmfe(movie, (5.0 / pixel_um).max(2.0));
+    let g_sig = (5.0 / pixel_um).max(2.0);
+    let p = pnr::cnmfe(movie, g_sig);
+    let p_mad = pnr::cnmfe_mad(movie, g_sig);
     let first100 = movie.slice(s![..movie.dim().0.min(100), .., ..]).to_owned();
     let disc = pnr::disc(&first100, 9.0 / pixel_um);
     let (m50, m99) = motion::frame_to_frame(movie);
@@ -113,6 +116,16 @@ pub fn realism(
             name: "PNR p99 (CNMF-E)",
             value: p[2],
             range: Some((11.0, 47.0)),
+        },
+        Stat {
+            name: "PNR p50 (CNMF-E filter, MAD noise)",
+            value: p_mad[0],
+            range: None,
+        },
+        Stat {
+            name: "PNR p90 (CNMF-E filter, MAD noise)",
+            value: p_mad[1],
+            range: None,
         },
         Stat {
             name: "disc PNR p50 (σ 9 µm, 100 frames)",
