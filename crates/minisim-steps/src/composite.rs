@@ -287,44 +287,63 @@ impl Stage for Kind {
     ) {
         let g = ctx.geometry;
         let n = own.cells.len();
+        // Each cell's row built in parallel (rasterised and cut to the FOV), then
+        // concatenated in cell order.
         let totals = ctx.map(n, |c| {
-            own.cells[c].as_ref().and_then(|fp| rasterize(fp, g.canvas))
+            let patch = own.cells[c].as_ref().and_then(|fp| rasterize(fp, g.canvas));
+            csr_row(patch.as_ref(), own.brightness[c], g)
         });
-        truth.footprints = fov_csr(&totals, &own.brightness, g);
-        let cores = ctx.map(n, |c| match &own.grid_cores[c] {
-            Some(src) => core_patch(p, src, g.pixel_um, g.canvas),
-            None => own.cells[c].as_ref().and_then(|fp| fp.core.clone()),
+        truth.footprints = csr_of_rows(totals, g);
+        let cores = ctx.map(n, |c| {
+            let patch = match &own.grid_cores[c] {
+                Some(src) => core_patch(p, src, g.pixel_um, g.canvas),
+                None => own.cells[c].as_ref().and_then(|fp| fp.core.clone()),
+            };
+            csr_row(patch.as_ref(), own.brightness[c], g)
         });
-        truth.core_footprints = fov_csr(&cores, &own.brightness, g);
+        truth.core_footprints = csr_of_rows(cores, g);
         truth.cells.focus_weight.clone_from(&own.focus_weight);
     }
 }
 
-/// Canvas patches (× brightness) as a `cells × FOV pixels` CSR matrix.
-fn fov_csr(patches: &[Option<Patch>], brightness: &[f32], g: crate::Geometry) -> Csr {
-    let mut csr = Csr {
-        indptr: vec![0],
-        shape: (patches.len(), g.fov.len()),
-        ..Default::default()
+/// One cell's row of a `cells × FOV pixels` CSR matrix: its canvas patch (×
+/// `brightness`) cut to the FOV, nonzero weights only, as (FOV pixel, value) in
+/// row-major order; empty without a patch.
+fn csr_row(patch: Option<&Patch>, brightness: f32, g: crate::Geometry) -> (Vec<i32>, Vec<f32>) {
+    let (mut indices, mut data) = (Vec::new(), Vec::new());
+    let Some(fp) = patch else {
+        return (indices, data);
     };
-    for (fp, &b) in patches.iter().zip(brightness) {
-        if let Some(fp) = fp {
-            for py in 0..fp.dims.height {
-                let y = fp.y0 + py as i64 - g.margin as i64;
-                if !(0..g.fov.height as i64).contains(&y) {
-                    continue;
-                }
-                for px in 0..fp.dims.width {
-                    let x = fp.x0 + px as i64 - g.margin as i64;
-                    let w = fp.weights[py * fp.dims.width + px];
-                    if w != 0.0 && (0..g.fov.width as i64).contains(&x) {
-                        csr.indices
-                            .push((y as usize * g.fov.width + x as usize) as i32);
-                        csr.data.push(w * b);
-                    }
-                }
+    for py in 0..fp.dims.height {
+        let y = fp.y0 + py as i64 - g.margin as i64;
+        if !(0..g.fov.height as i64).contains(&y) {
+            continue;
+        }
+        for px in 0..fp.dims.width {
+            let x = fp.x0 + px as i64 - g.margin as i64;
+            let w = fp.weights[py * fp.dims.width + px];
+            if w != 0.0 && (0..g.fov.width as i64).contains(&x) {
+                indices.push((y as usize * g.fov.width + x as usize) as i32);
+                data.push(w * brightness);
             }
         }
+    }
+    (indices, data)
+}
+
+/// The CSR matrix of rows from [`csr_row`], in order.
+fn csr_of_rows(rows: Vec<(Vec<i32>, Vec<f32>)>, g: crate::Geometry) -> Csr {
+    let nnz = rows.iter().map(|(i, _)| i.len()).sum();
+    let mut csr = Csr {
+        indptr: Vec::with_capacity(rows.len() + 1),
+        indices: Vec::with_capacity(nnz),
+        data: Vec::with_capacity(nnz),
+        shape: (rows.len(), g.fov.len()),
+    };
+    csr.indptr.push(0);
+    for (indices, data) in rows {
+        csr.indices.extend_from_slice(&indices);
+        csr.data.extend_from_slice(&data);
         csr.indptr.push(csr.indices.len() as i64);
     }
     csr
