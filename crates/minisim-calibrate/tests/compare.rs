@@ -4,7 +4,7 @@
 mod common;
 
 use common::{draw, render};
-use minisim_calibrate::compare::{Profile, TOLERANCES, compare};
+use minisim_calibrate::compare::{Profile, compare};
 use minisim_calibrate::{Calibration, Options, calibrate};
 use minisim_spec::{Spec, Step};
 use minisim_video::read::ArrayReader;
@@ -31,7 +31,7 @@ fn with_seed(spec: &Spec, seed: u64) -> Spec {
 }
 
 /// The seed-to-seed standard deviation of every statistic over five renders of each of
-/// four drawn specs: the measurement behind [`TOLERANCES`] (3 × the largest SD,
+/// four drawn specs: the measurement behind `compare::TOLERANCES` (3 × the largest SD,
 /// rounded up).
 #[test]
 #[ignore]
@@ -42,15 +42,7 @@ fn seed_spread() {
             .map(|s| calibration(&with_seed(&spec, 1000 + s)).profile())
             .collect();
         eprintln!("spec drawn with seed {base}:");
-        for (i, (name, _, _)) in TOLERANCES.iter().enumerate() {
-            let v: Vec<f64> = profiles.iter().map(|p| p.stats[i].value).collect();
-            let m = v.iter().sum::<f64>() / v.len() as f64;
-            let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt();
-            eprintln!(
-                "  {name}: mean {m:.4} sd {sd:.4} ({:.1} %)",
-                100.0 * sd / m.abs()
-            );
-        }
+        common::print_spread(&profiles);
     }
 }
 

@@ -90,14 +90,5 @@ fn export_seed_spread() {
     let profiles: Vec<_> = (21..34)
         .map(|seed| calibration(&nvista3(seed)).profile())
         .collect();
-    for (i, stat) in profiles[0].stats.iter().enumerate() {
-        let v: Vec<f64> = profiles.iter().map(|p| p.stats[i].value).collect();
-        let m = v.iter().sum::<f64>() / v.len() as f64;
-        let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt();
-        eprintln!(
-            "  {}: mean {m:.4} sd {sd:.4} ({:.1} %)",
-            stat.name,
-            100.0 * sd / m.abs()
-        );
-    }
+    common::print_spread(&profiles);
 }

@@ -5,7 +5,7 @@
 //!   a centre-surround kernel (Gaussian σ = gSig minus its mean over a (4σ+1)²
 //!   window), per pixel (max − mean) over the [spectral noise level](noise_level) of
 //!   the filtered trace (at which pure noise gives ≈ 2.7 / 3.3 / 3.9); percentiles
-//!   50/90/99 over the central pixels. [`cnmfe_mad`] is the same image with a robust
+//!   50/90/99 over the central pixels. [`cnmfe_and_mad`] adds the same image with a robust
 //!   time-domain noise level ((max − median) / (1.4826 · MAD)), which slow signals
 //!   (background, motion, long transients) inflate; minisim used it until 2026-12.
 //! - [`disc`]: frames filtered with a zero-mean disc kernel (a Gaussian of σ px
@@ -30,17 +30,33 @@ pub fn cnmfe(movie: &Array3<f32>, g_sig: f64) -> [f64; 3] {
     central_percentiles(&cnmfe_images(movie, g_sig, false).0)
 }
 
-/// The PNR percentiles `[p50, p90, p99]` of CNMF-E's filtered movie with a robust
-/// time-domain noise level: per pixel (max − median) / (1.4826 · MAD). Slow signals
-/// count as noise here, so it reads lower than [`cnmfe`] on movies with a slow
-/// background; reported beside it for continuity with earlier reports.
-pub fn cnmfe_mad(movie: &Array3<f32>, g_sig: f64) -> [f64; 3] {
-    central_percentiles(&cnmfe_mad_image(movie, g_sig))
+/// [`cnmfe`]'s percentiles and, beside them, those of the same filtered movie with a
+/// robust time-domain noise level: per pixel (max − median) / (1.4826 · MAD). Slow
+/// signals count as noise there, so it reads lower than [`cnmfe`] on movies with a
+/// slow background; reported for continuity with earlier reports. The movie is
+/// filtered once for both.
+pub fn cnmfe_and_mad(movie: &Array3<f32>, g_sig: f64) -> ([f64; 3], [f64; 3]) {
+    let filtered = cnmfe_filter(movie, g_sig);
+    (
+        central_percentiles(&spectral_image(&filtered)),
+        central_percentiles(&mad_image(&filtered)),
+    )
 }
 
-/// The image behind [`cnmfe_mad`].
-fn cnmfe_mad_image(movie: &Array3<f32>, g_sig: f64) -> Array2<f64> {
-    let filtered = cnmfe_filter(movie, g_sig);
+/// Per pixel of a filtered movie, (max − mean) / spectral σ ([`NoiseLevel`]).
+fn spectral_image(filtered: &Array3<f32>) -> Array2<f64> {
+    let (t, h, w) = filtered.dim();
+    let mut noise = NoiseLevel::new(t);
+    Array2::from_shape_fn((h, w), |(y, x)| {
+        let ts = filtered.slice(s![.., y, x]);
+        let (mean, sigma) = noise.of(ts.iter().map(|&v| v as f64));
+        let max = ts.iter().map(|&v| v as f64).fold(f64::MIN, f64::max);
+        ((max - mean) / sigma.max(1e-12)).max(0.0)
+    })
+}
+
+/// Per pixel of a filtered movie, (max − median) / (1.4826 · MAD).
+fn mad_image(filtered: &Array3<f32>) -> Array2<f64> {
     let (_, h, w) = filtered.dim();
     Array2::from_shape_fn((h, w), |(y, x)| {
         let mut ts: Vec<f64> = filtered
@@ -152,13 +168,7 @@ pub fn cnmfe_images(
 ) -> (Array2<f64>, Array2<f64>) {
     let filtered = cnmfe_filter(movie, g_sig);
     let (t, h, w) = filtered.dim();
-    let mut noise = NoiseLevel::new(t);
-    let pnr = Array2::from_shape_fn((h, w), |(y, x)| {
-        let ts = filtered.slice(s![.., y, x]);
-        let (mean, sigma) = noise.of(ts.iter().map(|&v| v as f64));
-        let max = ts.iter().map(|&v| v as f64).fold(f64::MIN, f64::max);
-        ((max - mean) / sigma.max(1e-12)).max(0.0)
-    });
+    let pnr = spectral_image(&filtered);
     if !correlation || t < 2 {
         return (pnr, Array2::zeros((0, 0)));
     }
@@ -471,7 +481,7 @@ mod tests {
             spectral > (a - 3.0 * sigma_f) / (1.25 * sigma_f),
             "{spectral}"
         );
-        let mad = cnmfe_mad_image(&movie, g_sig)[[cy, cx]];
+        let mad = mad_image(&cnmfe_filter(&movie, g_sig))[[cy, cx]];
         let bound = (a + 4.0 * sigma_f) / (1.4826 * (0.707 * a - sigma_f));
         assert!(mad <= bound && bound < 1.2, "{mad} vs {bound}");
     }

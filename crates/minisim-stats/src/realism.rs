@@ -91,8 +91,7 @@ pub fn realism(
     let mean_image = movie.mean_axis(Axis(0)).expect("frames");
     let pixel_um = spec.observed_pixel_um();
     let g_sig = (5.0 / pixel_um).max(2.0);
-    let p = pnr::cnmfe(movie, g_sig);
-    let p_mad = pnr::cnmfe_mad(movie, g_sig);
+    let (p, p_mad) = pnr::cnmfe_and_mad(movie, g_sig);
     let first100 = movie.slice(s![..movie.dim().0.min(100), .., ..]).to_owned();
     let disc = pnr::disc(&first100, 9.0 / pixel_um);
     let (m50, m99) = motion::frame_to_frame(movie);

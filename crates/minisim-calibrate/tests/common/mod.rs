@@ -98,3 +98,24 @@ pub fn render(spec: &Spec) -> (Array3<f32>, ndarray::Array2<f64>) {
     };
     (movie, rec.truth.motion_px)
 }
+
+/// Print each statistic's mean and seed-to-seed standard deviation (n − 1) over
+/// `profiles` (one per render of the same spec, differing only in the seed): the
+/// measurement behind the comparison tolerances.
+#[allow(dead_code, reason = "the recovery test measures no spread")]
+pub fn print_spread(profiles: &[minisim_calibrate::compare::Profile]) {
+    let Some(first) = profiles.first() else {
+        return;
+    };
+    for (i, stat) in first.stats.iter().enumerate() {
+        let v: Vec<f64> = profiles.iter().map(|p| p.stats[i].value).collect();
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        let sd =
+            (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1).max(1) as f64).sqrt();
+        eprintln!(
+            "  {}: mean {m:.4} sd {sd:.4} ({:.1} %)",
+            stat.name,
+            100.0 * sd / m.abs()
+        );
+    }
+}
