@@ -8,5 +8,6 @@ pub mod interp;
 pub mod lanes;
 pub mod ou;
 pub mod poisson;
+pub mod poisson_grid;
 pub mod segment;
 pub mod simd;

@@ -30,16 +30,20 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
 use super::lanes::{self, Lanes};
+use super::poisson_grid;
 use crate::Stream;
 
 /// Below this mean, inversion; from it on, PD.
 pub const INVERSION_BELOW: f64 = 10.0;
 
-/// Whether the batch settles a lane of mean `mu` by inversion ([`invert_small`]):
-/// 0 < λ < [`INVERSION_BELOW`] (false for NaN).
+/// Below this mean the batch draws on the grid of [`poisson_grid`], from it on by PD.
+pub const GRID_BELOW: f64 = poisson_grid::BELOW;
+
+/// Whether the batch settles a lane of mean `mu` on the grid ([`invert_small`]):
+/// 0 < λ < [`GRID_BELOW`] (false for NaN).
 #[inline(always)]
 fn inverted(mu: f64) -> bool {
-    mu > 0.0 && mu < INVERSION_BELOW
+    mu > 0.0 && mu < GRID_BELOW
 }
 
 /// One Poisson(λ) deviate (0 for λ ≤ 0 or not finite).
@@ -172,10 +176,6 @@ fn pd_rest(mu: f64, s: f64, g: f64, u: f64, k: f64, rng: &mut Stream) -> f64 {
 /// Means per step of a [`Batch`].
 pub const CHUNK: usize = 64;
 
-/// Lanes of the lock-step inversion that stop together: four AVX-512 vectors, whose
-/// independent recursions overlap (8 and 16 lanes were slower, 64 no faster).
-const GROUP: usize = 32;
-
 /// Exact Poisson deviates together with independent standard normals, for many
 /// means at once (one per pixel), vectorised.
 ///
@@ -204,6 +204,10 @@ struct Step {
     u: [f64; CHUNK],
     accepted: [bool; CHUNK],
     raw: [u64; 3 * CHUNK],
+    /// U₂ of the lanes inverted on the grid (drawn only for steps that have one).
+    extra: [u64; CHUNK],
+    /// Lanes the grid pass leaves to the full search.
+    open: [bool; CHUNK],
 }
 
 impl Batch {
@@ -217,6 +221,8 @@ impl Batch {
                 u: [0.0; CHUNK],
                 accepted: [false; CHUNK],
                 raw: [0; 3 * CHUNK],
+                extra: [0; CHUNK],
+                open: [false; CHUNK],
             },
             tail: ([0.0; CHUNK], [0.0; CHUNK]),
         }
@@ -271,7 +277,7 @@ fn one_step(
     rng: &mut Stream,
 ) {
     fast_step(lanes, step, counts, normals);
-    invert_small(&step.mean, &step.u, counts);
+    invert_small(lanes, step, counts);
     for (i, k) in counts[..n].iter_mut().enumerate() {
         let mu = step.mean[i];
         let settled = step.accepted[i] || inverted(mu);
@@ -292,73 +298,71 @@ fn slow(mu: f64, g: f64, u: f64, k: f64, rng: &mut Stream) -> f64 {
     }
 }
 
-/// Sequential-search inversion ([`inversion_with`]) of every lane with 0 < λ < 10,
-/// the lanes in lock-step: the lanes are packed together, each starts at
-/// p₀ = cdf = e^{−λ} ([`lanes::exp_neg`], vectorised), and step k multiplies p by
-/// λ·(1/k), adds it to cdf and counts the lanes whose uniform still exceeded their
-/// cdf, until none does (or k reaches 200). Per lane the operations and their order
-/// are those of `inversion_with`, so the counts are bit for bit the same (tested); a
-/// group of lanes costs the largest count among them instead of the sum.
+/// Every lane with 0 < λ < 10 by the grid tables of [`poisson_grid`]: for a step with
+/// any such lane, a fourth word per lane from the lanes (U₂; U₁ is the step's
+/// uniform), then one branch-free pass over all lanes (guide entry, one comparison,
+/// the remainder's first two terms) that the compiler vectorises with gathers, and
+/// [`poisson_grid::invert`] for the ≈ 1 % of lanes that pass leaves unsettled. Every
+/// lane's count is `poisson_grid::invert(λ, U₁, U₂)` bit for bit (tested); lanes it
+/// does not own keep what they held.
 #[multiversion(targets(
     "x86_64+avx512f+avx512dq+avx512vl+avx2+avx+sse4.1",
     "x86_64+avx2+avx+sse4.1",
     "aarch64+neon"
 ))]
-fn invert_small(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &mut [f64; CHUNK]) {
-    invert_small_generic(means, uniforms, counts);
+fn invert_small(lanes: &mut Lanes, step: &mut Step, counts: &mut [f64; CHUNK]) {
+    invert_small_generic(lanes, step, counts);
 }
+
+/// Length of the flat guide table.
+const GUIDE_LEN: usize = poisson_grid::ROWS * poisson_grid::GUIDE;
 
 /// [`invert_small`]'s body, for each instruction set (and the baseline, for tests).
 #[inline(always)]
-fn invert_small_generic(means: &[f64; CHUNK], uniforms: &[f64; CHUNK], counts: &mut [f64; CHUNK]) {
+fn invert_small_generic(lanes: &mut Lanes, step: &mut Step, counts: &mut [f64; CHUNK]) {
     // Bright frames have no lane to invert: one vectorised test over the chunk.
-    if !means.iter().fold(false, |any, &m| any | inverted(m)) {
+    if !step.mean.iter().fold(false, |any, &m| any | inverted(m)) {
         return;
     }
-    let mut lam = [0.0; CHUNK];
-    let mut u = [0.0; CHUNK];
-    let mut lane = [0usize; CHUNK];
-    let mut n = 0;
-    for (i, (&m, &v)) in means.iter().zip(uniforms).enumerate() {
-        if inverted(m) {
-            (lam[n], u[n], lane[n]) = (m, v, i);
-            n += 1;
+    lanes.fill(&mut step.extra);
+    let guide: &[u32; GUIDE_LEN] = &poisson_grid::tables().guide;
+    let (_, words) = step.raw.split_at(2 * CHUNK);
+    let mut any_open = false;
+    for i in 0..CHUNK {
+        let m = step.mean[i];
+        let dim = inverted(m);
+        let (q, r) = poisson_grid::split(if dim { m } else { 0.0 });
+        // Poisson(λ_q): the top bits of U₁ (the step's uniform, from `words`) against
+        // the cell's guide entry, one load and integer comparisons; equal top bits
+        // are left to the full search (the mask only spells out to the compiler that
+        // the index is in bounds: q < 128).
+        let cell = (words[i] >> poisson_grid::WORD_TO_CELL) as usize;
+        let top = (words[i] >> poisson_grid::WORD_TO_TOP) as u32;
+        let entry = guide[(poisson_grid::index(q) * poisson_grid::GUIDE + cell) & (GUIDE_LEN - 1)];
+        let threshold = entry >> poisson_grid::TOP_SHIFT;
+        let above = top > threshold;
+        let k = (entry & (poisson_grid::KMAX as u32 - 1)) + above as u32;
+        let open_grid = (above & (entry & poisson_grid::MULTI != 0)) | (top == threshold);
+        // Poisson(r): 0 or 1 by the cumulative sums' estimates, certain outside
+        // their margin; near an estimate, or for a count above 1, the full search.
+        let u2 = lanes::unit(step.extra[i]);
+        let (f0, f1) = poisson_grid::remainder_estimates(r);
+        let k2 = if u2 >= f0 { 1.0 } else { 0.0 } + if u2 >= f1 { 1.0 } else { 0.0 };
+        let near = ((u2 - f0).abs() < poisson_grid::MARGIN) | (u2 >= f1 - poisson_grid::MARGIN);
+        let open = dim & (open_grid | near);
+        if dim {
+            counts[i] = poisson_grid::whole(k as usize) + k2;
         }
+        step.open[i] = open;
+        any_open |= open;
     }
-    // Groups of GROUP lanes run until their own lanes are done; the padding lanes
-    // (λ = 0, u = −1) are never active.
-    let groups = n.div_ceil(GROUP);
-    u[n..groups * GROUP].fill(-1.0);
-    let mut k = [0.0; CHUNK];
-    for g in 0..groups {
-        let at = g * GROUP..(g + 1) * GROUP;
-        let lam: &[f64; GROUP] = lam[at.clone()].try_into().expect("group");
-        let u: &[f64; GROUP] = u[at.clone()].try_into().expect("group");
-        let k: &mut [f64; GROUP] = (&mut k[at]).try_into().expect("group");
-        // p₀ = e^{−λ} for the group's lanes in one pass (independent polynomials).
-        let mut p = [0.0; GROUP];
-        for (p, &l) in p.iter_mut().zip(lam) {
-            *p = lanes::exp_neg(l);
-        }
-        let mut cdf = p;
-        let mut step = 0.0;
-        let mut any = (0..GROUP).any(|j| u[j] > cdf[j]);
-        while any && step < 200.0 {
-            step += 1.0;
-            let r = RECIPROCAL[step as usize];
-            any = false;
-            // p and cdf advance in every lane (a lane that has stopped has u ≤ cdf,
-            // and cdf only grows, so it stays stopped); the count only where u > cdf.
-            for j in 0..GROUP {
-                k[j] += if u[j] > cdf[j] { 1.0 } else { 0.0 };
-                p[j] *= lam[j] * r;
-                cdf[j] += p[j];
-                any |= u[j] > cdf[j];
+    if any_open {
+        for (i, k) in counts.iter_mut().enumerate() {
+            if step.open[i] {
+                let u2 = lanes::unit(step.extra[i]);
+                *k = poisson_grid::invert(step.mean[i], step.u[i], u2);
             }
         }
-    }
-    for (&i, &k) in lane[..n].iter().zip(k.iter()) {
-        counts[i] = k;
     }
 }
 
@@ -399,7 +403,7 @@ fn fast_step_generic(
         let immediate = k >= (mu - 1.1484).trunc();
         let squeeze = 6.0 * mu * mu * u >= dif * dif * dif;
         #[allow(clippy::manual_range_contains)] // two compares, vectorised
-        let pd = (mu >= INVERSION_BELOW) & (mu < f64::INFINITY) & (g >= 0.0);
+        let pd = (mu >= GRID_BELOW) & (mu < f64::INFINITY) & (g >= 0.0);
         step.accepted[i] = pd & (immediate | squeeze);
         step.g[i] = g;
         step.u[i] = u;
@@ -565,10 +569,13 @@ mod tests {
     /// are standard and uncorrelated with the counts.
     #[test]
     fn batch_chi_square_goodness_of_fit_against_the_pmf() {
-        for (seed, &lambda) in [0.01, 0.5, 3.0, 11.9, 12.1, 40.0, 300.0, 5000.0, 60000.0]
-            .iter()
-            .enumerate()
-        {
+        // The means, then means off the grid of `poisson_grid` (remainders
+        // up to just below 1/4, up to just below 32, where PD takes over).
+        let means = [
+            0.01, 0.5, 3.0, 11.9, 12.1, 40.0, 300.0, 5000.0, 60000.0, 0.24, 1.37, 7.7, 9.99, 21.3,
+            31.99, 32.0,
+        ];
+        for (seed, &lambda) in means.iter().enumerate() {
             let mut rng = Stream::seed_from_u64(2000 + seed as u64);
             let mut batch = Batch::new(&mut rng);
             // Rows of 500 (a partial last step per row, as digitize has).
@@ -635,6 +642,8 @@ mod tests {
                 u: [0.0; CHUNK],
                 accepted: [false; CHUNK],
                 raw: [0; 3 * CHUNK],
+                extra: [0; CHUNK],
+                open: [false; CHUNK],
             };
             let (mut sa, mut sb) = (new_step(), new_step());
             let (mut ka, mut kb, mut za, mut zb) =
@@ -648,19 +657,23 @@ mod tests {
             assert_eq!(bits(&sa.u), bits(&sb.u));
             assert_eq!(sa.accepted, sb.accepted);
             let (mut ia, mut ib) = (ka, kb);
-            invert_small(&sa.mean, &sa.u, &mut ia);
-            invert_small_generic(&sb.mean, &sb.u, &mut ib);
+            invert_small(&mut lanes_a, &mut sa, &mut ia);
+            invert_small_generic(&mut lanes_b, &mut sb, &mut ib);
             assert_eq!(bits(&ia), bits(&ib));
+            assert_eq!(lanes_a, lanes_b);
         }
     }
 
-    /// The lock-step inversion gives each lane exactly `inversion_with`'s count (the
-    /// scalar search it replaces), over means below and above 10, special values and
-    /// uniforms up to the largest below 1 (the longest searches); lanes it does not
-    /// own keep what they held.
+    /// The grid pass gives each lane exactly `poisson_grid::invert`'s count (the whole
+    /// search written out, in floating point) with the step's uniform and a fourth
+    /// word of the lanes,
+    /// over means below and above 10, on and just below grid points, special values
+    /// and uniforms up to the largest the lanes give (the longest searches); lanes it
+    /// does not own keep what they held, and a step without a dim lane draws nothing.
     #[test]
-    fn lock_step_inversion_is_the_scalar_search_bit_for_bit() {
+    fn grid_pass_is_the_whole_search_bit_for_bit() {
         let mut rng = Stream::seed_from_u64(6);
+        let mut lanes = Lanes::from_stream(&mut rng);
         let specials = [
             0.0,
             -1.0,
@@ -669,32 +682,51 @@ mod tests {
             1e-300,
             9.999_999,
             10.0,
+            31.999_999,
+            32.0,
             3e4,
         ];
+        let mut opened = 0;
         for round in 0..5000 {
             let mut mean = [0.0; CHUNK];
             let mut u = [0.0; CHUNK];
+            let mut step = Batch::new(&mut rng).step;
             for i in 0..CHUNK {
                 let a: f64 = rng.random();
+                let q = (a * 128.0).floor() / 4.0;
                 mean[i] = match (round + i) % 13 {
+                    _ if round % 50 == 49 => 40.0 + a,
                     0 => specials[(round + i) % specials.len()],
                     1 => a * 0.05,
-                    _ => a * 10.0,
+                    2 => q,
+                    3 => q - f64::EPSILON * q,
+                    _ => a * 32.0,
                 };
-                u[i] = if (round + i) % 29 == 0 {
-                    1.0 - f64::EPSILON / 2.0
+                // The step's uniform and the word it came from, as `fast_step`
+                // leaves them.
+                let word = if (round + i) % 29 == 0 {
+                    u64::MAX
                 } else {
                     rng.random()
                 };
+                step.raw[2 * CHUNK + i] = word;
+                u[i] = lanes::unit(word);
             }
+            (step.mean, step.u) = (mean, u);
+            let before = lanes.clone();
+            let mut words = [0u64; CHUNK];
+            lanes.clone().fill(&mut words);
             let mut counts = [-7.0; CHUNK];
-            invert_small(&mean, &u, &mut counts);
+            invert_small(&mut lanes, &mut step, &mut counts);
+            let any_dim = mean.iter().any(|&m| m > 0.0 && m < GRID_BELOW);
+            assert_eq!(lanes == before, !any_dim, "round {round}");
             for i in 0..CHUNK {
-                let expected = if mean[i] > 0.0 && mean[i] < INVERSION_BELOW {
-                    inversion_with(mean[i], u[i])
+                let expected = if mean[i] > 0.0 && mean[i] < GRID_BELOW {
+                    poisson_grid::invert(mean[i], u[i], lanes::unit(words[i]))
                 } else {
                     -7.0
                 };
+                opened += step.open[i] as usize;
                 assert_eq!(
                     counts[i].to_bits(),
                     expected.to_bits(),
@@ -703,6 +735,38 @@ mod tests {
                     u[i]
                 );
             }
+        }
+        // The fallback ran (the ≈ 1 % the single comparison leaves).
+        assert!(opened > 100, "{opened}");
+    }
+
+    /// Mean and variance of the batch's counts equal λ within 5 standard errors at 90
+    /// means from 0.05 to 36 (across the grid, its upper end and PD's start), each
+    /// over 10⁶ draws in rows that mix seven nearby means, as frames do.
+    #[test]
+    fn batch_moments_are_poisson_across_the_grid() {
+        let mut rng = Stream::seed_from_u64(77);
+        let mut batch = Batch::new(&mut rng);
+        for j in 0..90 {
+            let base = j as f64 * 0.4 + 0.05;
+            let means: Vec<f64> = (0..512).map(|i| base + (i % 7) as f64 * 0.013).collect();
+            let (mut k, mut z) = (vec![0.0; 512], vec![0.0; 512]);
+            let (mut s1, mut s2, mut n, mut lam) = (0.0, 0.0, 0.0, 0.0);
+            for _ in 0..2000 {
+                batch.poisson_normal(&means, &mut k, &mut z, &mut rng);
+                for (kk, m) in k.iter().zip(&means) {
+                    let d = kk - m;
+                    (s1, s2, n, lam) = (s1 + d, s2 + d * d, n + 1.0, lam + m);
+                }
+            }
+            let lam = lam / n;
+            let bias = s1 / n;
+            let var = s2 / n - bias * bias;
+            // SE of the mean √(λ/n); of the variance over λ √((1/λ + 2)/n).
+            let z_mean = bias / (lam / n).sqrt();
+            let z_var = (var / lam - 1.0) / ((1.0 / lam + 2.0) / n).sqrt();
+            assert!(z_mean.abs() < 5.0, "λ {lam}: mean off by {z_mean} SE");
+            assert!(z_var.abs() < 5.0, "λ {lam}: variance off by {z_var} SE");
         }
     }
 }
