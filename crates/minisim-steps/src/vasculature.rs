@@ -312,67 +312,123 @@ pub fn prepare_layer(
             (phase, grow_tree(layer, size_um, rng))
         })
         .collect();
-    map_on(executor, trees.len(), |i| {
-        let (phase, tree) = (trees[i].0, &trees[i].1);
-        let root_px = layer.root_diameter_um / pixel_um;
-        // Per pixel: (d/w, d, w) of the nearest branch.
-        let mut best: Vec<(f32, f32, f32)> = vec![(f32::INFINITY, 0.0, 0.0); canvas.len()];
-        for b in tree.iter().filter(|b| b.points.len() > 1) {
-            let w = 2.0 * b.radius_um / pixel_um;
-            let reach = 1.5 * w * (1.0 + params.vasomotion_amplitude) + 3.0 * blur_px;
-            let reach2 = reach * reach * (1.0 + 1e-9);
-            for seg in b.points.windows(2) {
-                let (a, c) = (seg[0].map(|v| v / pixel_um), seg[1].map(|v| v / pixel_um));
-                let (y0, y1) = (a[0].min(c[0]) - reach, a[0].max(c[0]) + reach);
-                let (x0, x1) = (a[1].min(c[1]) - reach, a[1].max(c[1]) + reach);
-                let ys = (y0.floor().max(0.0) as usize)
-                    ..=(y1.ceil().min(canvas.height as f64 - 1.0).max(0.0) as usize);
-                for py in ys {
-                    let xs = (x0.floor().max(0.0) as usize)
-                        ..=(x1.ceil().min(canvas.width as f64 - 1.0).max(0.0) as usize);
-                    for px in xs {
-                        let q = [py as f64 + 0.5, px as f64 + 0.5];
-                        let (_, dy, dx) = segment::offset(q, a, c);
-                        let slot = &mut best[py * canvas.width + px];
-                        // Pixels beyond reach, or farther (relative to w) than a
-                        // branch already found, are rejected on the squared
-                        // distance, with relative margins beyond every rounding
-                        // (f32 included), before the exact distance is computed.
-                        let d2 = dy * dy + dx * dx;
-                        let known = slot.0 as f64 * w;
-                        if d2 > reach2 || d2 > known * known * (1.0 + 1e-5) {
-                            continue;
-                        }
-                        let d = dy.hypot(dx);
-                        if d > reach {
-                            continue;
-                        }
-                        let rel = (d / w) as f32;
-                        if rel < slot.0 {
-                            *slot = (rel, d as f32, w as f32);
-                        }
-                    }
+    // Every tree's segments in drawing order, with their pixel reach.
+    let segments: Vec<Vec<Segment>> = trees
+        .iter()
+        .map(|(_, tree)| {
+            tree.iter()
+                .filter(|b| b.points.len() > 1)
+                .flat_map(|b| {
+                    let w = 2.0 * b.radius_um / pixel_um;
+                    let reach = 1.5 * w * (1.0 + params.vasomotion_amplitude) + 3.0 * blur_px;
+                    b.points.windows(2).map(move |seg| Segment {
+                        a: seg[0].map(|v| v / pixel_um),
+                        c: seg[1].map(|v| v / pixel_um),
+                        w,
+                        reach,
+                        reach2: reach * reach * (1.0 + 1e-9),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    // Bands of rows of every tree rasterised in parallel (a tree's segments visit a
+    // pixel in the same order whichever band holds it, so the result does not
+    // depend on the banding; four trees alone kept one of two threads idle).
+    let bands = canvas.height.div_ceil(TREE_BAND_ROWS);
+    let rasters = map_on(executor, trees.len() * bands, |job| {
+        let (tree, band) = (job / bands, job % bands);
+        let rows = band * TREE_BAND_ROWS..((band + 1) * TREE_BAND_ROWS).min(canvas.height);
+        rasterise_band(&segments[tree], rows, canvas.width)
+    });
+    let root_px = layer.root_diameter_um / pixel_um;
+    trees
+        .iter()
+        .enumerate()
+        .map(|(t, (phase, _))| {
+            let band_rasters = &rasters[t * bands..(t + 1) * bands];
+            let mut v = Vessel {
+                pixels: Vec::new(),
+                distance_px: Vec::new(),
+                diameter_px: root_px,
+                phase: *phase,
+                scale: Vec::new(),
+                absorption: layer.absorption,
+                blur_px,
+            };
+            let best = band_rasters.iter().flatten();
+            for (i, &(rel, d, w)) in best.enumerate() {
+                if rel.is_finite() {
+                    v.pixels.push(i as u32);
+                    v.distance_px.push(d);
+                    v.scale.push((w as f64 / root_px) as f32);
+                }
+            }
+            v
+        })
+        .collect()
+}
+
+/// Canvas rows per parallel job of a tree's rasterisation.
+const TREE_BAND_ROWS: usize = 16;
+
+/// One straight piece of a branch's centre line, in canvas pixels.
+struct Segment {
+    a: [f64; 2],
+    c: [f64; 2],
+    /// Branch diameter, px.
+    w: f64,
+    /// Distance beyond which a pixel is not the branch's, px.
+    reach: f64,
+    /// `reach²` with a relative margin beyond rounding.
+    reach2: f64,
+}
+
+/// Per pixel of `rows` (full width): (d/w, d, w) of the nearest segment in units of
+/// its branch's width (the first such segment in order on ties), or (∞, 0, 0).
+fn rasterise_band(
+    segments: &[Segment],
+    rows: std::ops::Range<usize>,
+    width: usize,
+) -> Vec<(f32, f32, f32)> {
+    let mut best: Vec<(f32, f32, f32)> = vec![(f32::INFINITY, 0.0, 0.0); rows.len() * width];
+    let (first, last) = (rows.start as f64, rows.end as f64 - 1.0);
+    for s in segments {
+        let (a, c, w, reach) = (s.a, s.c, s.w, s.reach);
+        let (y0, y1) = (a[0].min(c[0]) - reach, a[0].max(c[0]) + reach);
+        let (x0, x1) = (a[1].min(c[1]) - reach, a[1].max(c[1]) + reach);
+        let ys = (y0.floor().max(first) as usize)..=(y1.ceil().min(last).max(first) as usize);
+        if y1.ceil() < first || y0.floor() > last {
+            continue;
+        }
+        for py in ys {
+            let xs = (x0.floor().max(0.0) as usize)
+                ..=(x1.ceil().min(width as f64 - 1.0).max(0.0) as usize);
+            for px in xs {
+                let q = [py as f64 + 0.5, px as f64 + 0.5];
+                let (_, dy, dx) = segment::offset(q, a, c);
+                let slot = &mut best[(py - rows.start) * width + px];
+                // Pixels beyond reach, or farther (relative to w) than a branch
+                // already found, are rejected on the squared distance, with relative
+                // margins beyond every rounding (f32 included), before the exact
+                // distance is computed.
+                let d2 = dy * dy + dx * dx;
+                let known = slot.0 as f64 * w;
+                if d2 > s.reach2 || d2 > known * known * (1.0 + 1e-5) {
+                    continue;
+                }
+                let d = dy.hypot(dx);
+                if d > reach {
+                    continue;
+                }
+                let rel = (d / w) as f32;
+                if rel < slot.0 {
+                    *slot = (rel, d as f32, w as f32);
                 }
             }
         }
-        let mut v = Vessel {
-            pixels: Vec::new(),
-            distance_px: Vec::new(),
-            diameter_px: root_px,
-            phase,
-            scale: Vec::new(),
-            absorption: layer.absorption,
-            blur_px,
-        };
-        for (i, &(rel, d, w)) in best.iter().enumerate() {
-            if rel.is_finite() {
-                v.pixels.push(i as u32);
-                v.distance_px.push(d);
-                v.scale.push((w as f64 / root_px) as f32);
-            }
-        }
-        v
-    })
+    }
+    best
 }
 
 /// Draw the vessels on a canvas, blurred by a defocus PSF of SD `blur_px` (0 = sharp).
