@@ -13,7 +13,7 @@ use minisim_spec::Digitize;
 use multiversion::multiversion;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::math::poisson;
+use crate::math::{lanes, poisson};
 
 use crate::stage::{Context, Frame, FrameValues, Plane, Prepared, Stage};
 use crate::{Dims, Stream, Streams};
@@ -161,10 +161,8 @@ fn to_dn(sensor: &Sensor, row_offset: f64, counts: &[f64], normals: &[f64], out:
         let y = sensor.gain * (n + sensor.read * xi + row_offset) + sensor.black;
         let y = y.max(-1.0).min(sensor.max + 1.0);
         let dn = (y + 0.5).floor().max(0.0).min(sensor.max);
-        // dn is a whole number in [0, 65535]: adding 2⁵² puts it in the low bits of
-        // the mantissa exactly (an integer operation the compiler vectorises, where
-        // a float-to-int cast checks for NaN lane by lane).
-        *o = (dn + 4_503_599_627_370_496.0).to_bits() as u16;
+        // dn is a whole number in [0, 65535].
+        *o = lanes::whole_to_bits(dn) as u16;
     }
 }
 

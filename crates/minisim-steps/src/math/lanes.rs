@@ -87,6 +87,24 @@ const ONE: u64 = 0x3FF0_0000_0000_0000;
 /// The 52 fraction bits of an `f64`.
 const FRACTION: u64 = (1 << 52) - 1;
 
+/// 2⁵²: the sum x + 2⁵² of a whole number 0 ≤ x < 2⁵² holds x in the low bits of its
+/// mantissa, exactly.
+pub const TWO_52: f64 = 4_503_599_627_370_496.0;
+
+/// A whole number 0 ≤ x < 2⁵² as an integer, by the low mantissa bits of x + 2⁵²
+/// (integer operations the compiler vectorises, where a float-to-int conversion is a
+/// conversion instruction and, for `as`, a NaN check lane by lane).
+#[inline(always)]
+pub fn whole_to_bits(x: f64) -> u64 {
+    (x + TWO_52).to_bits() & FRACTION
+}
+
+/// The inverse of [`whole_to_bits`]: an integer k < 2⁵² as an `f64`, exactly.
+#[inline(always)]
+pub fn bits_to_whole(k: u64) -> f64 {
+    f64::from_bits(TWO_52.to_bits() | k) - TWO_52
+}
+
 /// A uniform deviate on [0, 1) from the top 52 bits of `x` (multiples of 2⁻⁵²).
 #[inline(always)]
 pub fn unit(x: u64) -> f64 {
@@ -105,9 +123,8 @@ pub fn unit_open0(x: u64) -> f64 {
 #[inline(always)]
 pub fn ln(u: f64) -> f64 {
     let bits = u.to_bits();
-    // e as a float without an integer conversion: 2⁵² + e_biased, minus 2⁵² + 1023.
-    let e =
-        f64::from_bits(0x4330_0000_0000_0000 | (bits >> 52)) - (4_503_599_627_370_496.0 + 1023.0);
+    // e as a float without an integer conversion (both subtractions exact).
+    let e = bits_to_whole(bits >> 52) - 1023.0;
     let m = f64::from_bits((bits & FRACTION) | ONE);
     let big = m > std::f64::consts::SQRT_2;
     let m = if big { m * 0.5 } else { m };
@@ -176,8 +193,7 @@ pub fn exp_neg(x: f64) -> f64 {
         1.0,
     ];
     let p = horner(t, &C);
-    // n as an integer without a conversion instruction: the low bits of 2⁵² + n.
-    let n_bits = (n + 4_503_599_627_370_496.0).to_bits() & FRACTION;
+    let n_bits = whole_to_bits(n);
     p * f64::from_bits((1023 - n_bits) << 52)
 }
 

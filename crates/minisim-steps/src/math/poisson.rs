@@ -276,8 +276,28 @@ fn one_step(
     normals: &mut [f64; CHUNK],
     rng: &mut Stream,
 ) {
-    fast_step(lanes, step, counts, normals);
+    // A step without a lane for PD (dim frames: the grid settles every lane, and λ ≤ 0
+    // or not finite gives 0) skips PD's arithmetic; the draws and bits are the same.
+    if step
+        .mean
+        .iter()
+        .fold(false, |any, &m| any | (m >= GRID_BELOW))
+    {
+        fast_step(lanes, step, counts, normals);
+    } else {
+        dim_step(lanes, step, counts, normals);
+    }
     invert_small(lanes, step, counts);
+    // Whether any lane is left, by one pass without branches (dim steps have none).
+    let pending = step.accepted[..n]
+        .iter()
+        .zip(&step.mean[..n])
+        .fold(false, |any, (&accepted, &mu)| {
+            any | !(accepted | inverted(mu))
+        });
+    if !pending {
+        return;
+    }
     for (i, k) in counts[..n].iter_mut().enumerate() {
         let mu = step.mean[i];
         let settled = step.accepted[i] || inverted(mu);
@@ -298,11 +318,11 @@ fn slow(mu: f64, g: f64, u: f64, k: f64, rng: &mut Stream) -> f64 {
     }
 }
 
-/// Every lane with 0 < λ < 10 by the grid tables of [`poisson_grid`]: for a step with
+/// Every lane with 0 < λ < 32 by the grid tables of [`poisson_grid`]: for a step with
 /// any such lane, a fourth word per lane from the lanes (U₂; U₁ is the step's
 /// uniform), then one branch-free pass over all lanes (guide entry, one comparison,
-/// the remainder's first two terms) that the compiler vectorises with gathers, and
-/// [`poisson_grid::invert`] for the ≈ 1 % of lanes that pass leaves unsettled. Every
+/// the remainder's first three terms) that the compiler vectorises with gathers, and
+/// [`poisson_grid::invert`] for the 0.3–1 % of lanes that pass leaves unsettled. Every
 /// lane's count is `poisson_grid::invert(λ, U₁, U₂)` bit for bit (tested); lanes it
 /// does not own keep what they held.
 #[multiversion(targets(
@@ -343,12 +363,15 @@ fn invert_small_generic(lanes: &mut Lanes, step: &mut Step, counts: &mut [f64; C
         let above = top > threshold;
         let k = (entry & (poisson_grid::KMAX as u32 - 1)) + above as u32;
         let open_grid = (above & (entry & poisson_grid::MULTI != 0)) | (top == threshold);
-        // Poisson(r): 0 or 1 by the cumulative sums' estimates, certain outside
-        // their margin; near an estimate, or for a count above 1, the full search.
+        // Poisson(r): 0, 1 or 2 by the cumulative sums' estimates, certain outside
+        // their margin; near an estimate, or for a count above 2, the full search.
         let u2 = lanes::unit(step.extra[i]);
-        let (f0, f1) = poisson_grid::remainder_estimates(r);
-        let k2 = if u2 >= f0 { 1.0 } else { 0.0 } + if u2 >= f1 { 1.0 } else { 0.0 };
-        let near = ((u2 - f0).abs() < poisson_grid::MARGIN) | (u2 >= f1 - poisson_grid::MARGIN);
+        let [f0, f1, f2] = poisson_grid::remainder_estimates(r);
+        let step_at = |f: f64| if u2 >= f { 1.0 } else { 0.0 };
+        let k2 = step_at(f0) + step_at(f1) + step_at(f2);
+        let near = ((u2 - f0).abs() < poisson_grid::MARGIN)
+            | ((u2 - f1).abs() < poisson_grid::MARGIN)
+            | (u2 >= f2 - poisson_grid::MARGIN);
         let open = dim & (open_grid | near);
         if dim {
             counts[i] = poisson_grid::whole(k as usize) + k2;
@@ -408,6 +431,44 @@ fn fast_step_generic(
         step.g[i] = g;
         step.u[i] = u;
         counts[i] = k;
+        normals[i] = z;
+    }
+}
+
+/// [`fast_step`] for a step without a lane for PD: the same draws, but only what the
+/// grid needs of them (each lane's normal and uniform; no √λ, no candidate), so the
+/// same bits; no lane is accepted.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512dq+avx512vl+avx2+avx+sse4.1",
+    "x86_64+avx2+avx+sse4.1",
+    "aarch64+neon"
+))]
+fn dim_step(
+    lanes: &mut Lanes,
+    step: &mut Step,
+    counts: &mut [f64; CHUNK],
+    normals: &mut [f64; CHUNK],
+) {
+    dim_step_generic(lanes, step, counts, normals);
+}
+
+/// [`dim_step`]'s body, for each instruction set (and the baseline, for tests).
+#[inline(always)]
+fn dim_step_generic(
+    lanes: &mut Lanes,
+    step: &mut Step,
+    counts: &mut [f64; CHUNK],
+    normals: &mut [f64; CHUNK],
+) {
+    lanes.fill(&mut step.raw);
+    let (a, rest) = step.raw.split_at(CHUNK);
+    let (b, c) = rest.split_at(CHUNK);
+    for i in 0..CHUNK {
+        let (_, z) = lanes::box_muller(a[i], b[i]);
+        step.accepted[i] = false;
+        step.g[i] = 0.0;
+        step.u[i] = lanes::unit(c[i]);
+        counts[i] = 0.0;
         normals[i] = z;
     }
 }
@@ -617,9 +678,10 @@ mod tests {
         }
     }
 
-    /// The vector passes (steps N, I, S and the lock-step inversion) give the same bits
-    /// on every instruction set: the dispatched versions (AVX-512 or AVX2 where the CPU
-    /// has them) against the baseline build of the same code, over means of every kind.
+    /// The vector passes (steps N, I, S, the PD-free pass and the grid pass) give the
+    /// same bits on every instruction set: the dispatched versions (AVX-512 or AVX2
+    /// where the CPU has them) against the baseline build of the same code, over means
+    /// of every kind; the PD-free pass gives the full pass's draws.
     #[test]
     fn batch_is_the_same_on_every_instruction_set() {
         let mut rng = Stream::seed_from_u64(5);
@@ -656,6 +718,32 @@ mod tests {
             assert_eq!(bits(&sa.g), bits(&sb.g));
             assert_eq!(bits(&sa.u), bits(&sb.u));
             assert_eq!(sa.accepted, sb.accepted);
+            // The PD-free pass gives what the grid and the caller read (normals,
+            // uniforms, the words and the lanes' state) to the bit of the full pass.
+            let all_dim = mean.map(|m| if m >= GRID_BELOW { 5.0 } else { m });
+            let (mut da, mut db) = (new_step(), new_step());
+            (da.mean, db.mean) = (all_dim, all_dim);
+            let (mut full, mut full_lanes) = (new_step(), lanes_a.clone());
+            full.mean = all_dim;
+            let (mut dka, mut dza, mut dkb, mut dzb, mut fk, mut fz) = (
+                [0.0; CHUNK],
+                [0.0; CHUNK],
+                [0.0; CHUNK],
+                [0.0; CHUNK],
+                [0.0; CHUNK],
+                [0.0; CHUNK],
+            );
+            let (mut dim_a, mut dim_b) = (lanes_a.clone(), lanes_a.clone());
+            dim_step(&mut dim_a, &mut da, &mut dka, &mut dza);
+            dim_step_generic(&mut dim_b, &mut db, &mut dkb, &mut dzb);
+            fast_step_generic(&mut full_lanes, &mut full, &mut fk, &mut fz);
+            assert_eq!(bits(&dza), bits(&dzb));
+            assert_eq!(bits(&da.u), bits(&db.u));
+            assert_eq!(bits(&dza), bits(&fz));
+            assert_eq!(bits(&da.u), bits(&full.u));
+            assert_eq!(da.raw, full.raw);
+            assert_eq!(dim_a, full_lanes);
+            assert!(da.accepted.iter().chain(&full.accepted).all(|&a| !a));
             let (mut ia, mut ib) = (ka, kb);
             invert_small(&mut lanes_a, &mut sa, &mut ia);
             invert_small_generic(&mut lanes_b, &mut sb, &mut ib);
