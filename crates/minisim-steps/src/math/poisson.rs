@@ -405,7 +405,7 @@ fn fast_step(
 }
 
 /// Steps N, I and S of PD for `CHUNK` means: draws, the candidate K, and whether it
-/// is accepted (never for λ < 10 or λ not finite).
+/// is accepted (never for λ below [`GRID_BELOW`] or not finite).
 #[inline(always)]
 fn fast_step_generic(
     lanes: &mut Lanes,
